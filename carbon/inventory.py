@@ -1,0 +1,258 @@
+"""The Inventory: totals, breakdowns, energy, intensities and the per-row ledger.
+
+Everything is computed from the "cube" (quantity summed per facility, month and resolved
+combination) joined to the coefficients of each combination, so breakdowns cost nothing however
+many rows went in. The per-row ledger is built only when asked for.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .io import Table
+from .park import net_transfers
+from .schema import integers, numbers, spreadsheet_row
+from .units import gwp as gwp_value
+
+__all__ = ["Inventory"]
+
+DIMENSIONS = ("facility", "sector", "region", "year", "month", "activity", "scope", "category",
+              "carrier", "gas")
+VALUES = ("co2e", "co2e_market", "emissions")
+
+
+class Inventory:
+    """A park inventory in t CO2e under one GWP set and one factor profile.
+
+    Build it with :func:`carbon.account`. Facility figures follow enterprise accounting (a
+    buyer's Scope 2 holds what it bought from a neighbour); park figures (:meth:`total`,
+    :meth:`summary`) count the park as a territory, with intra-park transfers netted.
+    """
+
+    def __init__(self, *, cube, combos, gases, facilities, transfers, rejected, rows_input,
+                 fallbacks, profile, gwp, source: Table, row_combo, library, resolver_sets):
+        self.profile, self.gwp = profile, gwp
+        self.facilities = facilities
+        self.rejected: pd.DataFrame = rejected
+        self.rows = {"input": int(rows_input), "accounted": int(rows_input - len(rejected)),
+                     "rejected": int(len(rejected))}
+        self._combos, self._source, self._row_combo = combos, source, row_combo
+        self._library, self._sets = library, resolver_sets
+        self._gases = gases.assign(gwp=[gwp_value(g, gwp, o or None)
+                                        for g, o in zip(gases["gas"], gases["origin"],
+                                                        strict=True)])
+        self.facts = self._facts(cube)
+        self.energy = self._energy(cube)
+        self.transfers, self._netted_gas = net_transfers(transfers, self.facts, self.energy)
+        self._fallbacks = fallbacks
+
+    # -- building ----------------------------------------------------------------------------
+    def _with_attributes(self, frame: pd.DataFrame) -> pd.DataFrame:
+        attrs = self._combos[["activity", "year", "scope", "category", "carrier"]]
+        frame = frame.join(attrs, on="combo")
+        sectors = self.facilities["sector"] if "sector" in self.facilities else pd.Series()
+        regions = self.facilities["region"] if "region" in self.facilities else pd.Series()
+        frame["sector"] = frame["facility"].map(sectors).fillna("")
+        frame["region"] = frame["facility"].map(regions).fillna("")
+        return frame
+
+    def _facts(self, cube: pd.DataFrame) -> pd.DataFrame:
+        """Emissions per facility, month, combination and gas: t of gas and t CO2e."""
+        facts = cube.merge(self._gases, on="combo")
+        facts["emissions"] = facts["quantity"] * facts["location"]
+        facts["co2e"] = facts["emissions"] * facts["gwp"]
+        facts["co2e_market"] = facts["quantity"] * facts["market"] * facts["gwp"]
+        return self._with_attributes(facts[["facility", "month", "combo", "gas", "emissions",
+                                            "co2e", "co2e_market"]])
+
+    def _energy(self, cube: pd.DataFrame) -> pd.DataFrame:
+        """Energy use per facility, month and combination: GJ (energy units only) and tce."""
+        energy = cube.join(self._combos[["tce", "to_canonical", "dimension"]], on="combo")
+        energy["tce"] = energy["quantity"] * energy["tce"]
+        energy["gj"] = np.where(energy["dimension"] == "energy",
+                                energy["quantity"] * energy["to_canonical"], 0.0)
+        energy = self._with_attributes(energy[["facility", "month", "combo", "gj", "tce"]])
+        return energy[energy["carrier"] != ""]
+
+    # -- park totals -------------------------------------------------------------------------
+    def _scope(self, scope: int, value: str = "co2e") -> float:
+        return float(self.facts.loc[self.facts["scope"] == scope, value].sum())
+
+    @property
+    def netted(self) -> dict[str, float]:
+        """What intra-park transfers take out of the park's Scope 2 and energy use."""
+        return {"scope2_location": float(self.transfers["co2e_location"].sum()),
+                "scope2_market": float(self.transfers["co2e_market"].sum()),
+                "energy_tce": float(self.transfers["tce"].sum())}
+
+    def scope2(self, basis: str = "location") -> float:
+        """Park Scope 2 [t CO2e], location- or market-based, transfers netted."""
+        column = {"location": "co2e", "market": "co2e_market"}.get(basis)
+        if column is None:
+            raise ParameterError("basis", "Inventory.scope2", "one of {'location', 'market'}", basis)
+        return self._scope(2, column) - self.netted[f"scope2_{basis}"]
+
+    def total(self, basis: str = "location") -> float:
+        """Park total [t CO2e] = Scope 1 + Scope 2 (transfers netted); Scope 3 is separate."""
+        return self._scope(1) + self.scope2(basis)
+
+    def energy_tce(self) -> float:
+        """Park energy use [tce], equivalent-value method, transfers netted."""
+        return float(self.energy["tce"].sum()) - self.netted["energy_tce"]
+
+    # -- breakdowns --------------------------------------------------------------------------
+    def by(self, *dimensions: str, value: str = "co2e") -> pd.Series:
+        """Sum of ``value`` grouped by ``dimensions`` (enterprise view, transfers not netted).
+
+        ``dimensions`` from facility, sector, region, year, month, activity, scope, category,
+        carrier, gas; ``value`` is co2e or co2e_market [t CO2e], or emissions [t of each gas].
+        """
+        for d in dimensions:
+            if d not in DIMENSIONS:
+                raise ParameterError("dimensions", "Inventory.by", f"in {DIMENSIONS}", d)
+        if value not in VALUES:
+            raise ParameterError("value", "Inventory.by", f"one of {VALUES}", value)
+        if value == "emissions" and "gas" not in dimensions:
+            raise ParameterError("dimensions", "Inventory.by", "to include 'gas' when summing "
+                                 "emissions in t of each gas", dimensions)
+        if not dimensions:
+            return pd.Series({"total": self.facts[value].sum()}, name=value)
+        return self.facts.groupby(list(dimensions))[value].sum().rename(value)
+
+    def by_facility(self) -> pd.DataFrame:
+        """Per facility [t CO2e]: scope1, scope2_location, scope2_market, scope3, total; tce."""
+        facts = self.facts
+        table = pd.DataFrame({
+            "scope1": facts[facts["scope"] == 1].groupby("facility")["co2e"].sum(),
+            "scope2_location": facts[facts["scope"] == 2].groupby("facility")["co2e"].sum(),
+            "scope2_market": facts[facts["scope"] == 2].groupby("facility")["co2e_market"].sum(),
+            "scope3": facts[facts["scope"] == 3].groupby("facility")["co2e"].sum(),
+            "energy_tce": self.energy.groupby("facility")["tce"].sum(),
+        }).reindex(sorted(set(facts["facility"]) | set(self.energy["facility"])))
+        table = table.fillna(0.0)  # a facility with no rows of a scope has none: not occurring
+        table["total"] = table["scope1"] + table["scope2_location"]
+        table.index.name = "facility"
+        return table[["scope1", "scope2_location", "scope2_market", "scope3", "total",
+                      "energy_tce"]]
+
+    def by_gas(self) -> dict[str, float]:
+        """t of each gas in Scope 1 and 2 (location-based), transfers netted: what total() sums."""
+        direct = self.facts[self.facts["scope"].isin((1, 2))].groupby("gas")["emissions"].sum()
+        netted = self._netted_gas.set_index("gas")["emissions"] if len(self._netted_gas) else 0
+        out = direct.sub(netted, fill_value=0.0)
+        return {gas: float(v) for gas, v in out.items()}
+
+    def by_scope(self) -> pd.Series:
+        return self.by("scope")
+
+    def by_category(self) -> pd.Series:
+        return self.by("scope", "category")
+
+    def by_activity(self) -> pd.Series:
+        return self.by("activity")
+
+    def by_year(self) -> pd.Series:
+        return self.by("year")
+
+    def intensities(self) -> pd.DataFrame:
+        """Per facility: t CO2e and tce per unit of value added and of output.
+
+        A facility without value added or output gets NaN ("not computable"), never zero.
+        """
+        table = self.by_facility()[["total", "energy_tce"]]
+        out = pd.DataFrame(index=table.index)
+        for column in ("value_added", "output"):
+            denominator = (self.facilities[column].reindex(table.index)
+                           if column in self.facilities else pd.Series(np.nan, index=table.index))
+            denominator = denominator.where(denominator > 0)
+            unit = (self.facilities[f"{column}_unit"].reindex(table.index)
+                    if f"{column}_unit" in self.facilities else "")
+            out[f"co2e_per_{column}"] = table["total"] / denominator
+            out[f"tce_per_{column}"] = table["energy_tce"] / denominator
+            out[f"{column}_unit"] = unit
+        return out
+
+    # -- provenance --------------------------------------------------------------------------
+    @property
+    def fallbacks(self) -> pd.DataFrame:
+        """Factors taken from a wider region or an earlier year, and why."""
+        rows = [{"activity": f.activity, "parameter": f.parameter, "region": f.region,
+                 "year": f.year, "used_region": f.used_region, "used_year": f.used_year,
+                 "factor_id": f.factor_id, "reason": f.reason} for f in self._fallbacks]
+        columns = ["activity", "parameter", "region", "year", "used_region", "used_year",
+                   "factor_id", "reason"]
+        return pd.DataFrame(rows, columns=columns).sort_values(columns[:4], ignore_index=True)
+
+    def factors_used(self) -> pd.DataFrame:
+        """Every factor row the inventory used, with value, unit, source and confidence."""
+        ids = set()
+        for text in self._gases["factor_id"]:
+            ids.update(part.strip() for chunk in text.replace(" | market: ", " x ").split(" x ")
+                       for part in chunk.split(" / "))
+        ids.update(self._combos["tce_factor_id"])
+        table = self._library.factors
+        return table[table["factor_id"].isin(ids)].reset_index(drop=True)
+
+    # -- per-row ledger ----------------------------------------------------------------------
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        """One row per accounted input row and gas, with ``factor_id`` (built on first use)."""
+        frame = self._source.frame
+        positions = np.flatnonzero(self._row_combo >= 0)
+        gases = self._gases.sort_values(["combo", "gas"], kind="stable")
+        per_combo = np.bincount(gases["combo"], minlength=len(self._combos))
+        first = np.concatenate([[0], np.cumsum(per_combo)[:-1]])
+        combo = self._row_combo[positions]
+        repeat = per_combo[combo]
+        row = np.repeat(positions, repeat)
+        within = np.arange(len(row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+        g = gases.iloc[first[np.repeat(combo, repeat)] + within]
+        quantity = numbers(frame["quantity"])[0][row]
+        attrs = self._combos.loc[g["combo"].to_numpy()]
+        ledger = pd.DataFrame({
+            "row": spreadsheet_row(row),
+            "facility": frame["facility"].astype(str).str.strip().to_numpy()[row],
+            "year": attrs["year"].to_numpy(),
+            "month": (integers(frame["month"])[0][row] if "month" in frame
+                      else np.zeros(len(row), np.int64)),
+            "activity": attrs["activity"].to_numpy(), "quantity": quantity,
+            "unit": attrs["unit"].to_numpy(), "scope": attrs["scope"].to_numpy(),
+            "category": attrs["category"].to_numpy(), "gas": g["gas"].to_numpy(),
+            "emissions": quantity * g["location"].to_numpy(),
+            "co2e": quantity * g["location"].to_numpy() * g["gwp"].to_numpy(),
+            "co2e_market": quantity * g["market"].to_numpy() * g["gwp"].to_numpy(),
+            "factor_id": g["factor_id"].to_numpy(),
+        })
+        extra = [c for c in frame.columns if c not in ledger.columns and c not in (
+            "quantity", "unit", "activity", "facility", "year", "month")]
+        for column in extra:
+            ledger[column] = frame[column].to_numpy()[row]
+        return ledger
+
+    # -- the JSON report ---------------------------------------------------------------------
+    def summary(self) -> dict:
+        """The object ``parkcarbon account --format json`` prints (DESIGN.md, Outputs)."""
+        facilities = self.by_facility()
+        scope1 = self._scope(1)
+        return {
+            "unit": "t CO2e", "gwp": self.gwp, "profile": self.profile,
+            "total": self.total(), "total_market": self.total("market"),
+            "scope1": scope1, "scope2_location": self.scope2("location"),
+            "scope2_market": self.scope2("market"), "scope3": self._scope(3),
+            "by_gas": self.by_gas(),
+            "by_facility": {str(f): {k: float(v) for k, v in row.items()}
+                            for f, row in facilities.iterrows()},
+            "energy_tce": self.energy_tce(),
+            "rows": dict(self.rows),
+            "years": sorted(int(y) for y in self.facts["year"].unique()),
+            "transfers_netted": self.netted,
+            "fallbacks": len(self._fallbacks),
+        }
+
+    def __repr__(self) -> str:
+        return (f"<Inventory {self.total():,.1f} t CO2e ({self.gwp}, profile {self.profile}); "
+                f"{self.rows['accounted']} of {self.rows['input']} rows accounted>")
