@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "AmbiguousFactorError",
     "CarbonError",
+    "CarbonWarning",
     "DuplicateRowError",
     "FactorFallbackWarning",
     "InputError",
@@ -144,5 +145,9 @@ class AmbiguousFactorError(InputError):
     """Two equally specific factor rows for the same activity, parameter, region and year."""
 
 
-class FactorFallbackWarning(UserWarning):
+class CarbonWarning(UserWarning):
+    """Base class of parkcarbon's warnings."""
+
+
+class FactorFallbackWarning(CarbonWarning):
     """A factor of an earlier year or a wider region was used; the inventory records which."""

@@ -1,0 +1,65 @@
+"""Account a park's activity records into an inventory.
+
+FILE is a CSV, an Excel workbook (sheet 'activities'; its 'facilities', 'transfers' and
+'factors' sheets are read too) or Parquet. Examples:
+
+  parkcarbon account activities.csv --facilities facilities.csv --transfers transfers.csv
+  parkcarbon account park.xlsx --format json
+  parkcarbon account activities.csv --lenient --format csv --output results/
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..accounting import account
+from ..units import GWP_SETS
+from ._common import add_format, dump_json, inventory_table, note, safe_csv, write_results
+
+NAME = "account"
+HELP = "account activity records into a park inventory"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", help="activity records (.csv, .xlsx, .parquet)")
+    parser.add_argument("--facilities", metavar="F", help="facilities table (region, sector...)")
+    parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
+    parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
+    parser.add_argument("--profile", choices=("cn", "ipcc2006"), default="cn",
+                        help="factor profile (default: cn)")
+    parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
+                        help="GWP100 set (default: AR5)")
+    parser.add_argument("--lenient", action="store_true",
+                        help="account the good rows and report the bad ones instead of stopping")
+    parser.add_argument("--output", "-o", metavar="PATH",
+                        help="write here instead of stdout: a file (.json, .csv, .txt) or a folder "
+                        "(summary.json, by_facility.csv, ledger.csv, rejected.csv...)")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    inventory = account(args.file, facilities=args.facilities, transfers=args.transfers,
+                        factors=args.factors, profile=args.profile, gwp=args.gwp,
+                        strict=not args.lenient)
+    rejected = inventory.rows["rejected"]
+    if rejected:
+        note(args, f"parkcarbon: {rejected} row(s) rejected; first ones:\n"
+             + "\n".join(f"  row {r.row}: {r.reason}" for r in inventory.rejected.head(5)
+                         .itertuples()))
+    text = {"json": lambda: dump_json(inventory.summary()),
+            "csv": lambda: safe_csv(inventory.by_facility().reset_index()),
+            "table": lambda: inventory_table(inventory)}[args.format]
+    if args.output is None:
+        sys.stdout.write(text() + ("" if args.format == "csv" else "\n"))
+        return 0
+    output = Path(args.output)
+    if output.suffix:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text() + "\n", encoding="utf-8")
+        note(args, f"parkcarbon: wrote {output}")
+    else:
+        written = write_results(inventory, output)
+        note(args, f"parkcarbon: wrote {len(written)} files to {output}/")
+    return 0
