@@ -205,6 +205,7 @@ class Library:
     def factors(self) -> pd.DataFrame:
         """Every library row with its source document and confidence."""
         frame = pd.DataFrame([f.__dict__ for f in self.rows])
+        frame["year"] = frame["year"].astype("Int64")
         docs = {name: f"{src['document']}, {src['table']} ({src['edition']})"
                 for name, src in self.sources.items()}
         frame["source"] = frame["set"].map(docs)
