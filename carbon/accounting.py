@@ -193,18 +193,16 @@ def _encode_rows(table: Table, lib: Library, user_keys: set[str],
         issues.add("value", "instrument", np.flatnonzero(misplaced),
                    "an instrument applies to electricity only", accepted="empty")
 
-    quantity, not_number = numbers(frame["quantity"])
-    blank_quantity = _blank(frame["quantity"])
+    quantity, not_number, blank_quantity = numbers(frame["quantity"])
     issues.add("quantity", "quantity", np.flatnonzero(blank_quantity), "missing quantity")
-    issues.add("quantity", "quantity", np.flatnonzero(not_number & ~blank_quantity),
-               "not a number")
+    issues.add("quantity", "quantity", np.flatnonzero(not_number), "not a number")
     issues.add("quantity", "quantity", np.flatnonzero(quantity < 0), "negative quantity",
                accepted="a quantity >= 0")
     issues.add("quantity", "quantity", np.flatnonzero(np.isinf(quantity)), "not finite")
 
     if "uncertainty" in frame.columns:
-        spread, bad_spread = numbers(frame["uncertainty"])
-        bad_spread = (bad_spread & ~_blank(frame["uncertainty"])) | (spread < 0)
+        spread, not_number, _ = numbers(frame["uncertainty"])
+        bad_spread = not_number | (spread < 0)
         issues.add("value", "uncertainty", np.flatnonzero(bad_spread), "not a percentage >= 0")
 
     region, region_names = _regions(facility, facility_ids, facilities)
@@ -218,12 +216,6 @@ def _encode_rows(table: Table, lib: Library, user_keys: set[str],
 def _activity_key(name: object, lib: Library, user_keys: set[str]) -> str:
     text = str(name).strip()
     return text if text in user_keys else (lib.canonical_activity(text) or "")
-
-
-def _blank(column: pd.Series) -> np.ndarray:
-    codes, uniques = encode(column)
-    blank_unique = np.array([str(u).strip() == "" for u in uniques], dtype=bool)
-    return (codes < 0) | (blank_unique[np.maximum(codes, 0)] if len(uniques) else False)
 
 
 def _flag_unknown_activities(issues, codes, names, keys, lib, user_keys) -> None:
@@ -265,7 +257,7 @@ def _instruments(issues: Issues, column: pd.Series, lib: Library):
                        accepted="green_certificate, green_power (绿证, 绿电) or empty")
             text = ""
         canonical_names.append(text)
-    names_out = np.array(canonical_names + [""], dtype=object)  # last entry: missing cells
+    names_out = np.array([*canonical_names, ""], dtype=object)  # last entry: missing cells
     return np.where(codes < 0, len(names_out) - 1, codes), names_out
 
 

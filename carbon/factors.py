@@ -268,8 +268,8 @@ def user_factor(row: dict, position_label: str) -> Factor:
     denominator, canonical_value = normalise_factor(row["parameter"], float(row["value"]),
                                                     row["unit"])
     return Factor(
-        factor_id=f"{USER_SET}/{row['activity']}/{row['parameter']}" + (f"/{region}" if region else "")
-        + (f"/{year}" if year is not None else "") + f" ({position_label})",
+        factor_id=f"{factor_id(USER_SET, row['activity'], row['parameter'], region, year)} "
+        f"({position_label})",
         set=USER_SET, activity=row["activity"], parameter=row["parameter"],
         value=float(row["value"]), unit=row["unit"], region=region, year=year,
         denominator=denominator, canonical=canonical_value, confidence="user",

@@ -39,7 +39,7 @@ class Inventory:
         self.facilities = facilities
         self.rejected: pd.DataFrame = rejected
         self.rows = {"input": int(rows_input), "accounted": int(rows_input - len(rejected)),
-                     "rejected": int(len(rejected))}
+                     "rejected": len(rejected)}
         self._combos, self._source, self._row_combo = combos, source, row_combo
         self._library, self._sets = library, resolver_sets
         self._gases = gases.assign(gwp=[gwp_value(g, gwp, o or None)
@@ -93,7 +93,8 @@ class Inventory:
         """Park Scope 2 [t CO2e], location- or market-based, transfers netted."""
         column = {"location": "co2e", "market": "co2e_market"}.get(basis)
         if column is None:
-            raise ParameterError("basis", "Inventory.scope2", "one of {'location', 'market'}", basis)
+            raise ParameterError("basis", "Inventory.scope2", "one of {'location', 'market'}",
+                                 basis)
         return self._scope(2, column) - self.netted[f"scope2_{basis}"]
 
     def total(self, basis: str = "location") -> float:

@@ -102,9 +102,10 @@ class Resolver:
                         "ambiguous_factor", f"two equally specific {parameter} factors for "
                         f"{activity} ({place or 'no region'}, {year}): "
                         + ", ".join(f.factor_id for f in picked), column="activity",
-                        value=activity, accepted="one row per activity, parameter, region and year")])
+                        value=activity,
+                        accepted="one row per activity, parameter, region and year")])
                 chosen = picked[0]
-                if chosen.region != (region or "") and chosen.region or (
+                if (chosen.region != (region or "") and chosen.region) or (
                         chosen.year is not None and chosen.year != year):
                     self.fallbacks.add(Fallback(activity, parameter, region or "", year,
                                                 chosen.region, chosen.year, chosen.factor_id))

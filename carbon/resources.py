@@ -22,4 +22,5 @@ def data_dir(name: str) -> Path:
     checkout = Path(__file__).resolve().parent.parent / name
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError(f"parkcarbon's bundled {name!r} folder is missing; reinstall the package")
+    raise FileNotFoundError(f"parkcarbon's bundled {name!r} folder is missing; "
+                            "reinstall the package")

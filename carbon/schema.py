@@ -86,14 +86,19 @@ def _is_blank(values: np.ndarray) -> np.ndarray:
                      for v in values], dtype=bool)
 
 
-def numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Floats of a column and a mask of the cells that are not numbers (blank included)."""
+def numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Floats of a column, a mask of non-numeric cells and a mask of blank cells.
+
+    A numeric column is used as it is (NaN is blank); a text column is parsed in one pass.
+    """
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float, na_value=np.nan)
-        return values, np.isnan(values)
-    values = pd.to_numeric(column.astype(str).str.strip(), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan)
-    return values, np.isnan(values)
+        blank = np.isnan(values)
+        return values, np.zeros(len(values), dtype=bool), blank
+    text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    blank = (text == "").to_numpy()
+    return values, np.isnan(values) & ~blank, blank
 
 
 def integers(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pint
 
-from .errors import Problem, UnitMismatchError
 from .factors import NON_GAS_PARAMETERS, USER_SET, Factor, Library, user_factor
 from .io import Table
 from .schema import (
@@ -27,7 +26,8 @@ from .schema import (
 )
 from .units import canonical, gas_symbol
 
-__all__ = ["read_facilities", "read_transfers", "read_user_factors"]
+__all__ = ["CARRIERS", "read_facilities", "read_transfers", "read_user_factors",
+           "user_activity_keys"]
 
 CARRIERS = ("electricity", "heat")
 
@@ -45,7 +45,8 @@ def _check_region(issues: Issues, regions: pd.Series, lib: Library) -> None:
         if region and region not in lib.regions.index:
             issues.add("unknown_region", "region", np.flatnonzero(codes == code),
                        f"unknown region {region!r}; closest: {lib.suggest(region, known)}",
-                       accepted="a code of factors/regions.csv (CN, CN-GD, CN-SOUTH, HK...) or empty")
+                       accepted="a code of factors/regions.csv (CN, CN-GD, CN-SOUTH, HK...) "
+                       "or empty")
 
 
 def read_facilities(table: Table | None, lib: Library) -> pd.DataFrame:
@@ -65,9 +66,8 @@ def read_facilities(table: Table | None, lib: Library) -> pd.DataFrame:
     out = pd.DataFrame({c: _text(frame, c) for c in FACILITY_OPTIONAL if c in frame.columns})
     for column in ("value_added", "output", "floor_area"):
         if column in frame.columns:
-            values, bad = numbers(frame[column])
-            blank = _text(frame, column).to_numpy() == ""
-            issues.add("value", column, np.flatnonzero(bad & ~blank), "not a number")
+            values, bad, _ = numbers(frame[column])
+            issues.add("value", column, np.flatnonzero(bad), "not a number")
             issues.add("value", column, np.flatnonzero(values < 0), "negative")
             out[column] = values
     if issues:
@@ -86,11 +86,11 @@ def read_user_factors(table: Table | None, lib: Library) -> list[Factor]:
     frame = table.frame
     require_columns(frame, table.label, FACTOR_COLUMNS, FACTOR_OPTIONAL)
     issues = Issues(table.label, frame)
-    values, bad_value = numbers(frame["value"])
-    issues.add("value", "value", np.flatnonzero(bad_value), "not a number")
+    values, bad_value, blank_value = numbers(frame["value"])
+    issues.add("value", "value", np.flatnonzero(bad_value | blank_value), "not a number")
     issues.add("value", "value", np.flatnonzero(values < 0), "negative factor")
-    _, bad_year, _ = integers(frame["year"]) if "year" in frame.columns else (None, [], None)
-    issues.add("value", "year", np.flatnonzero(bad_year), "not a whole year")
+    if "year" in frame.columns:
+        issues.add("value", "year", np.flatnonzero(integers(frame["year"])[1]), "not a whole year")
     _check_region(issues, _text(frame, "region"), lib)
     rows = []
     for position, record in enumerate(frame.astype(object).to_dict("records")):
@@ -114,7 +114,7 @@ def _user_row_problem(record: dict, lib: Library) -> tuple[str, str, str] | None
         return "activity", "missing activity", "an activity key"
     if parameter not in NON_GAS_PARAMETERS:
         try:
-            gas_symbol(parameter) if parameter != "CO2e" else None
+            gas_symbol(parameter)
         except ValueError:
             return ("parameter", f"unknown parameter {parameter!r}",
                     "ncv, tce, carbon_content, oxidation, or a gas: CO2, CH4, N2O, SF6, HFC-134a…")
@@ -156,8 +156,9 @@ def read_transfers(table: Table | None, lib: Library, facilities: set[str]) -> p
     carriers = _text(frame, "carrier").map(lambda c: lib.aliases.get("carrier", {}).get(c, c))
     issues.add("transfer", "carrier", np.flatnonzero(~carriers.isin(CARRIERS).to_numpy()),
                "unknown carrier", accepted="electricity or heat (电力, 热力)")
-    quantity, bad_quantity = numbers(frame["quantity"])
-    issues.add("transfer", "quantity", np.flatnonzero(bad_quantity), "not a number")
+    quantity, bad_quantity, blank_quantity = numbers(frame["quantity"])
+    issues.add("transfer", "quantity", np.flatnonzero(bad_quantity | blank_quantity),
+               "not a number")
     issues.add("transfer", "quantity", np.flatnonzero(quantity < 0), "negative quantity")
     gj_per_unit = np.full(len(frame), np.nan)
     codes, uniques = encode(_text(frame, "unit"))
@@ -178,9 +179,3 @@ def read_transfers(table: Table | None, lib: Library, facilities: set[str]) -> p
                          "gj": quantity * gj_per_unit, "row": np.arange(len(frame)) + 2,
                          "label": table.label})
 
-
-def transfer_problem(label: str, row: int, reason: str) -> Problem:
-    return Problem("transfer", reason, file=label, row=row, column="quantity")
-
-
-__all__ += ["CARRIERS", "transfer_problem", "user_activity_keys", "UnitMismatchError"]

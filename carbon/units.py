@@ -24,8 +24,8 @@ __all__ = [
     "CANONICAL_UNITS",
     "GWP_SETS",
     "canonical",
-    "gwp",
     "gas_symbol",
+    "gwp",
     "normalise_unit",
     "registry",
 ]
