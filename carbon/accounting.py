@@ -99,7 +99,8 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
     transfer_table = read_transfers(_optional(transfers, "transfers"), lib,
                                     ids | set(rows.facility_ids))
     return Inventory(
-        cube=cube, combos=combos.table, gases=combos.gases, facilities=facility_table,
+        cube=cube, facility_ids=rows.facility_ids, combos=combos.table, gases=combos.gases,
+        facilities=facility_table,
         transfers=transfer_table,
         rejected=rows.issues.rejected(), rows_input=rows.n, fallbacks=resolver.fallbacks,
         profile=chosen.name, gwp=gwp, source=act, row_combo=row_combo,
@@ -156,9 +157,13 @@ def _encode_rows(table: Table, lib: Library, user_keys: set[str],
     issues = Issues(table.label, frame)
     n = len(frame)
 
-    facility, facility_ids = encode(frame["facility"])
-    facility_ids = np.array([str(f).strip() for f in facility_ids], dtype=object)
-    blank_facility = (facility < 0) | np.isin(facility, np.flatnonzero(facility_ids == ""))
+    facility, raw_ids = encode(frame["facility"])
+    # " A" and "A" are one facility: merge ids that differ only in surrounding space.
+    facility_ids, merged = np.unique(np.array([str(f).strip() for f in raw_ids] + [""],
+                                              dtype=object).astype(str), return_inverse=True)
+    facility = merged[facility]  # code -1 (missing) maps to the appended ""
+    facility_ids = facility_ids.astype(object)
+    blank_facility = facility_ids[facility] == ""
     issues.add("value", "facility", np.flatnonzero(blank_facility), "missing facility id")
 
     year, bad_year, blank_year = integers(frame["year"])
@@ -357,7 +362,7 @@ def _cube(rows: _Rows, row_combo: np.ndarray, good: np.ndarray, combos: _Combos)
     count = np.bincount(group, minlength=len(present))
     fac_month, combo = np.divmod(present, n_combo)
     facility, month = np.divmod(fac_month, 13)
-    return pd.DataFrame({"facility": rows.facility_ids[facility], "month": month,
+    return pd.DataFrame({"facility_code": facility, "month": month,
                          "combo": combo, "quantity": quantity, "rows": count})
 
 

@@ -20,7 +20,7 @@ from .units import gwp as gwp_value
 
 __all__ = ["Inventory"]
 
-DIMENSIONS = ("facility", "sector", "region", "year", "month", "activity", "scope", "category",
+DIMENSIONS = ("facility", "facility_code", "sector", "region", "year", "month", "activity", "scope", "category",
               "carrier", "gas")
 VALUES = ("co2e", "co2e_market", "emissions")
 
@@ -33,7 +33,7 @@ class Inventory:
     :meth:`summary`) count the park as a territory, with intra-park transfers netted.
     """
 
-    def __init__(self, *, cube, combos, gases, facilities, transfers, rejected, rows_input,
+    def __init__(self, *, cube, facility_ids, combos, gases, facilities, transfers, rejected, rows_input,
                  fallbacks, profile, gwp, source: Table, row_combo, library, resolver_sets):
         self.profile, self.gwp = profile, gwp
         self.facilities = facilities
@@ -41,6 +41,7 @@ class Inventory:
         self.rows = {"input": int(rows_input), "accounted": int(rows_input - len(rejected)),
                      "rejected": len(rejected)}
         self._combos, self._source, self._row_combo = combos, source, row_combo
+        self._facility_ids = facility_ids
         self._library, self._sets = library, resolver_sets
         self._gases = gases.assign(gwp=[gwp_value(g, gwp, o or None)
                                         for g, o in zip(gases["gas"], gases["origin"],
@@ -52,12 +53,17 @@ class Inventory:
 
     # -- building ----------------------------------------------------------------------------
     def _with_attributes(self, frame: pd.DataFrame) -> pd.DataFrame:
-        attrs = self._combos[["activity", "year", "scope", "category", "carrier"]]
-        frame = frame.join(attrs, on="combo")
-        sectors = self.facilities["sector"] if "sector" in self.facilities else pd.Series()
-        regions = self.facilities["region"] if "region" in self.facilities else pd.Series()
-        frame["sector"] = frame["facility"].map(sectors).fillna("")
-        frame["region"] = frame["facility"].map(regions).fillna("")
+        """Attach combination and facility attributes by integer gathers (no string joins)."""
+        combo = frame["combo"].to_numpy()
+        for column in ("activity", "year", "scope", "category", "carrier"):
+            frame[column] = self._combos[column].to_numpy()[combo]
+        code = frame["facility_code"].to_numpy()
+        frame.insert(0, "facility", self._facility_ids[code])
+        for column in ("sector", "region"):
+            values = (self.facilities[column] if column in self.facilities
+                      else pd.Series(dtype=object))
+            per_facility = values.reindex(self._facility_ids).fillna("").to_numpy(dtype=object)
+            frame[column] = per_facility[code]
         return frame
 
     def _facts(self, cube: pd.DataFrame) -> pd.DataFrame:
@@ -66,8 +72,8 @@ class Inventory:
         facts["emissions"] = facts["quantity"] * facts["location"]
         facts["co2e"] = facts["emissions"] * facts["gwp"]
         facts["co2e_market"] = facts["quantity"] * facts["market"] * facts["gwp"]
-        return self._with_attributes(facts[["facility", "month", "combo", "gas", "emissions",
-                                            "co2e", "co2e_market"]])
+        return self._with_attributes(facts[["facility_code", "month", "combo", "gas",
+                                            "emissions", "co2e", "co2e_market"]])
 
     def _energy(self, cube: pd.DataFrame) -> pd.DataFrame:
         """Energy use per facility, month and combination: GJ (energy units only) and tce."""
@@ -75,7 +81,7 @@ class Inventory:
         energy["tce"] = energy["quantity"] * energy["tce"]
         energy["gj"] = np.where(energy["dimension"] == "energy",
                                 energy["quantity"] * energy["to_canonical"], 0.0)
-        energy = self._with_attributes(energy[["facility", "month", "combo", "gj", "tce"]])
+        energy = self._with_attributes(energy[["facility_code", "month", "combo", "gj", "tce"]])
         return energy[energy["carrier"] != ""]
 
     # -- park totals -------------------------------------------------------------------------
@@ -126,19 +132,26 @@ class Inventory:
 
     def by_facility(self) -> pd.DataFrame:
         """Per facility [t CO2e]: scope1, scope2_location, scope2_market, scope3, total; tce."""
-        facts = self.facts
+        n = len(self._facility_ids)
+        code, scope = self.facts["facility_code"].to_numpy(), self.facts["scope"].to_numpy()
+
+        def summed(mask: np.ndarray, column: str, frame: pd.DataFrame = self.facts) -> np.ndarray:
+            codes = frame["facility_code"].to_numpy()[mask]
+            return np.bincount(codes, weights=frame[column].to_numpy()[mask], minlength=n)
+
+        # A facility with no rows of a scope has none of it: zero is "not occurring" here.
         table = pd.DataFrame({
-            "scope1": facts[facts["scope"] == 1].groupby("facility")["co2e"].sum(),
-            "scope2_location": facts[facts["scope"] == 2].groupby("facility")["co2e"].sum(),
-            "scope2_market": facts[facts["scope"] == 2].groupby("facility")["co2e_market"].sum(),
-            "scope3": facts[facts["scope"] == 3].groupby("facility")["co2e"].sum(),
-            "energy_tce": self.energy.groupby("facility")["tce"].sum(),
-        }).reindex(sorted(set(facts["facility"]) | set(self.energy["facility"])))
-        table = table.fillna(0.0)  # a facility with no rows of a scope has none: not occurring
+            "scope1": summed(scope == 1, "co2e"),
+            "scope2_location": summed(scope == 2, "co2e"),
+            "scope2_market": summed(scope == 2, "co2e_market"),
+            "scope3": summed(scope == 3, "co2e"),
+            "energy_tce": summed(slice(None), "tce", self.energy),
+        }, index=pd.Index(self._facility_ids, name="facility"))
         table["total"] = table["scope1"] + table["scope2_location"]
-        table.index.name = "facility"
-        return table[["scope1", "scope2_location", "scope2_market", "scope3", "total",
-                      "energy_tce"]]
+        present = np.bincount(code, minlength=n) > 0
+        present |= np.bincount(self.energy["facility_code"].to_numpy(), minlength=n) > 0
+        return table.loc[present, ["scope1", "scope2_location", "scope2_market", "scope3",
+                                   "total", "energy_tce"]]
 
     def by_gas(self) -> dict[str, float]:
         """t of each gas in Scope 1 and 2 (location-based), transfers netted: what total() sums."""
@@ -211,22 +224,23 @@ class Inventory:
         repeat = per_combo[combo]
         row = np.repeat(positions, repeat)
         within = np.arange(len(row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-        g = gases.iloc[first[np.repeat(combo, repeat)] + within]
+        g = first[np.repeat(combo, repeat)] + within  # index into the sorted gas table
+        combo_of = gases["combo"].to_numpy()[g]
         quantity = numbers(frame["quantity"])[0][row]
-        attrs = self._combos.loc[g["combo"].to_numpy()]
+        gwp = gases["gwp"].to_numpy()[g]
+        location, market = gases["location"].to_numpy()[g], gases["market"].to_numpy()[g]
+        attrs = {c: self._combos[c].to_numpy()[combo_of]
+                 for c in ("year", "activity", "unit", "scope", "category")}
+        facility = frame["facility"].astype(str).str.strip().to_numpy()[row]
+        month = (integers(frame["month"])[0][row] if "month" in frame
+                 else np.zeros(len(row), np.int64))
         ledger = pd.DataFrame({
-            "row": spreadsheet_row(row),
-            "facility": frame["facility"].astype(str).str.strip().to_numpy()[row],
-            "year": attrs["year"].to_numpy(),
-            "month": (integers(frame["month"])[0][row] if "month" in frame
-                      else np.zeros(len(row), np.int64)),
-            "activity": attrs["activity"].to_numpy(), "quantity": quantity,
-            "unit": attrs["unit"].to_numpy(), "scope": attrs["scope"].to_numpy(),
-            "category": attrs["category"].to_numpy(), "gas": g["gas"].to_numpy(),
-            "emissions": quantity * g["location"].to_numpy(),
-            "co2e": quantity * g["location"].to_numpy() * g["gwp"].to_numpy(),
-            "co2e_market": quantity * g["market"].to_numpy() * g["gwp"].to_numpy(),
-            "factor_id": g["factor_id"].to_numpy(),
+            "row": spreadsheet_row(row), "facility": facility, "year": attrs["year"],
+            "month": month, "activity": attrs["activity"], "quantity": quantity,
+            "unit": attrs["unit"], "scope": attrs["scope"], "category": attrs["category"],
+            "gas": gases["gas"].to_numpy()[g], "emissions": quantity * location,
+            "co2e": quantity * location * gwp, "co2e_market": quantity * market * gwp,
+            "factor_id": gases["factor_id"].to_numpy()[g],
         })
         extra = [c for c in frame.columns if c not in ledger.columns and c not in (
             "quantity", "unit", "activity", "facility", "year", "month")]
@@ -245,8 +259,7 @@ class Inventory:
             "scope1": scope1, "scope2_location": self.scope2("location"),
             "scope2_market": self.scope2("market"), "scope3": self._scope(3),
             "by_gas": self.by_gas(),
-            "by_facility": {str(f): {k: float(v) for k, v in row.items()}
-                            for f, row in facilities.iterrows()},
+            "by_facility": facilities.to_dict("index"),
             "energy_tce": self.energy_tce(),
             "rows": dict(self.rows),
             "years": sorted(int(y) for y in self.facts["year"].unique()),
