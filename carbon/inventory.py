@@ -20,8 +20,8 @@ from .units import gwp as gwp_value
 
 __all__ = ["Inventory"]
 
-DIMENSIONS = ("facility", "facility_code", "sector", "region", "year", "month", "activity", "scope", "category",
-              "carrier", "gas")
+DIMENSIONS = ("facility", "facility_code", "sector", "region", "year", "month", "activity",
+              "scope", "category", "carrier", "gas")
 VALUES = ("co2e", "co2e_market", "emissions")
 
 
@@ -33,8 +33,9 @@ class Inventory:
     :meth:`summary`) count the park as a territory, with intra-park transfers netted.
     """
 
-    def __init__(self, *, cube, facility_ids, combos, gases, facilities, transfers, rejected, rows_input,
-                 fallbacks, profile, gwp, source: Table, row_combo, library, resolver_sets):
+    def __init__(self, *, cube, facility_ids, combos, gases, facilities, transfers, rejected,
+                 rows_input, fallbacks, profile, gwp, source: Table, row_combo, library,
+                 resolver_sets):
         self.profile, self.gwp = profile, gwp
         self.facilities = facilities
         self.rejected: pd.DataFrame = rejected
