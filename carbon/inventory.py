@@ -1,8 +1,8 @@
 """The Inventory: totals, breakdowns, energy, intensities and the per-row ledger.
 
-Everything is computed from the "cube" (quantity summed per facility, month and resolved
-combination) joined to the coefficients of each combination, so breakdowns cost nothing however
-many rows went in. The per-row ledger is built only when asked for.
+Totals come from the cells (quantity per facility and resolved combination) times each
+combination's coefficients: a few ``np.bincount`` calls however many rows went in. The monthly
+``facts`` and ``energy`` tables and the per-row ledger are built on first use.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import pandas as pd
 
 from .errors import ParameterError
 from .io import Table
+from .kernel import Rows, group_sum
 from .park import net_transfers
-from .schema import integers, numbers, spreadsheet_row
+from .schema import numbers, spreadsheet_row
+from .tables import CARRIERS
 from .units import gwp as gwp_value
 
 __all__ = ["Inventory"]
@@ -33,26 +35,39 @@ class Inventory:
     :meth:`summary`) count the park as a territory, with intra-park transfers netted.
     """
 
-    def __init__(self, *, cube, facility_ids, combos, gases, facilities, transfers, rejected,
-                 rows_input, fallbacks, profile, gwp, source: Table, row_combo, library,
-                 resolver_sets):
+    def __init__(self, *, cells: pd.DataFrame, rows: Rows, good: np.ndarray,
+                 combos: pd.DataFrame, gases: pd.DataFrame, combo_of_pair: np.ndarray,
+                 facilities: pd.DataFrame, transfers: pd.DataFrame, fallbacks, profile: str,
+                 gwp: str, source: Table, library):
         self.profile, self.gwp = profile, gwp
         self.facilities = facilities
-        self.rejected: pd.DataFrame = rejected
-        self.rows = {"input": int(rows_input), "accounted": int(rows_input - len(rejected)),
-                     "rejected": len(rejected)}
-        self._combos, self._source, self._row_combo = combos, source, row_combo
-        self._facility_ids = facility_ids
-        self._library, self._sets = library, resolver_sets
+        self.rejected: pd.DataFrame = rows.issues.rejected()
+        self.rows = {"input": int(rows.n), "accounted": int(rows.n - len(self.rejected)),
+                     "rejected": len(self.rejected)}
+        self._rows, self._good, self._combo_of_pair = rows, good, combo_of_pair
+        self._combos, self._source, self._library = combos, source, library
+        self._facility_ids = rows.facility_ids
         self._gases = gases.assign(gwp=[gwp_value(g, gwp, o or None)
                                         for g, o in zip(gases["gas"], gases["origin"],
                                                         strict=True)])
-        self.facts = self._facts(cube)
-        self.energy = self._energy(cube)
-        self.transfers, self._netted_gas = net_transfers(transfers, self.facts, self.energy)
+        self._cells = cells
         self._fallbacks = fallbacks
+        # Per combination: t CO2e (location, market) and tce per unit as written.
+        n = len(combos)
+        combo_of_gas = self._gases["combo"].to_numpy()
+        weight = self._gases["gwp"].to_numpy()
+        self._co2e = np.bincount(combo_of_gas, self._gases["location"].to_numpy() * weight,
+                                 minlength=n)
+        self._co2e_market = np.bincount(combo_of_gas,
+                                        self._gases["market"].to_numpy() * weight, minlength=n)
+        self._scope_of = combos["scope"].to_numpy(dtype=np.int64)
+        carriers = combos["activity"].isin(CARRIERS).to_numpy()
+        bought = cells[carriers[cells["combo"].to_numpy()]] if len(transfers) else cells[:0]
+        netting_cube = bought.assign(month=0)
+        self.transfers, self._netted_gas = net_transfers(
+            transfers, self._facts(netting_cube), self._energy(netting_cube))
 
-    # -- building ----------------------------------------------------------------------------
+    # -- building the tidy tables ------------------------------------------------------------
     def _with_attributes(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Attach combination and facility attributes by integer gathers (no string joins)."""
         combo = frame["combo"].to_numpy()
@@ -69,7 +84,8 @@ class Inventory:
 
     def _facts(self, cube: pd.DataFrame) -> pd.DataFrame:
         """Emissions per facility, month, combination and gas: t of gas and t CO2e."""
-        facts = cube.merge(self._gases, on="combo")
+        facts = cube[["facility_code", "month", "combo", "quantity"]].merge(self._gases,
+                                                                            on="combo")
         facts["emissions"] = facts["quantity"] * facts["location"]
         facts["co2e"] = facts["emissions"] * facts["gwp"]
         facts["co2e_market"] = facts["quantity"] * facts["market"] * facts["gwp"]
@@ -78,16 +94,64 @@ class Inventory:
 
     def _energy(self, cube: pd.DataFrame) -> pd.DataFrame:
         """Energy use per facility, month and combination: GJ (energy units only) and tce."""
-        energy = cube.join(self._combos[["tce", "to_canonical", "dimension"]], on="combo")
+        energy = cube[["facility_code", "month", "combo", "quantity"]].join(
+            self._combos[["tce", "to_canonical", "dimension"]], on="combo")
         energy["tce"] = energy["quantity"] * energy["tce"]
         energy["gj"] = np.where(energy["dimension"] == "energy",
                                 energy["quantity"] * energy["to_canonical"], 0.0)
         energy = self._with_attributes(energy[["facility_code", "month", "combo", "gj", "tce"]])
-        return energy[energy["carrier"] != ""]
+        return energy[energy["carrier"] != ""].reset_index(drop=True)
+
+    @cached_property
+    def _monthly(self) -> pd.DataFrame:
+        """Quantity per facility, month and combination (the cells when there are no months)."""
+        rows = self._rows
+        if not (rows.month[self._good] > 0).any():
+            return self._cells.assign(month=0)
+        combo = self._row_combo()
+        good = np.flatnonzero(combo >= 0)
+        n_combo = max(len(self._combos), 1)
+        key = (rows.facility[good].astype(np.int64) * 13 + rows.month[good]) * n_combo
+        key += combo[good]
+        present, quantity = group_sum(key, rows.quantity[good],
+                                      len(self._facility_ids) * 13 * n_combo)
+        facility_month, combo_code = np.divmod(present, n_combo)
+        facility, month = np.divmod(facility_month, 13)
+        return pd.DataFrame({"facility_code": facility, "month": month, "combo": combo_code,
+                             "quantity": quantity})
+
+    @cached_property
+    def facts(self) -> pd.DataFrame:
+        """Emissions per facility, month, combination and gas, with their attributes.
+
+        Columns: facility, facility_code, month (0 when not given), combo, gas, emissions
+        [t gas], co2e, co2e_market [t CO2e], activity, year, scope, category, carrier, sector,
+        region. Enterprise view: intra-park transfers are not netted here.
+        """
+        return self._facts(self._monthly)
+
+    @cached_property
+    def energy(self) -> pd.DataFrame:
+        """Energy use per facility, month and combination: gj [GJ, energy units only], tce."""
+        return self._energy(self._monthly)
+
+    def _row_combo(self) -> np.ndarray:
+        """Resolved combination of each input row; -1 for rejected rows."""
+        rows = self._rows
+        region = rows.facility_region[rows.facility]
+        pair = region.astype(np.int64) * len(rows.locals) + np.maximum(rows.local, 0)
+        return np.where(self._good, self._combo_of_pair[pair], -1)
 
     # -- park totals -------------------------------------------------------------------------
-    def _scope(self, scope: int, value: str = "co2e") -> float:
-        return float(self.facts.loc[self.facts["scope"] == scope, value].sum())
+    def _cell_sum(self, per_combo: np.ndarray, scope: int | None = None) -> np.ndarray:
+        """Per cell: quantity x a per-combination coefficient, optionally one scope only."""
+        combo = self._cells["combo"].to_numpy()
+        values = self._cells["quantity"].to_numpy() * per_combo[combo]
+        return values if scope is None else np.where(self._scope_of[combo] == scope, values, 0.0)
+
+    def _scope(self, scope: int, basis: str = "location") -> float:
+        per_combo = self._co2e_market if basis == "market" else self._co2e
+        return float(self._cell_sum(per_combo, scope).sum())
 
     @property
     def netted(self) -> dict[str, float]:
@@ -98,11 +162,10 @@ class Inventory:
 
     def scope2(self, basis: str = "location") -> float:
         """Park Scope 2 [t CO2e], location- or market-based, transfers netted."""
-        column = {"location": "co2e", "market": "co2e_market"}.get(basis)
-        if column is None:
+        if basis not in ("location", "market"):
             raise ParameterError("basis", "Inventory.scope2", "one of {'location', 'market'}",
                                  basis)
-        return self._scope(2, column) - self.netted[f"scope2_{basis}"]
+        return self._scope(2, basis) - self.netted[f"scope2_{basis}"]
 
     def total(self, basis: str = "location") -> float:
         """Park total [t CO2e] = Scope 1 + Scope 2 (transfers netted); Scope 3 is separate."""
@@ -110,7 +173,8 @@ class Inventory:
 
     def energy_tce(self) -> float:
         """Park energy use [tce], equivalent-value method, transfers netted."""
-        return float(self.energy["tce"].sum()) - self.netted["energy_tce"]
+        tce = self._combos["tce"].to_numpy() if len(self._combos) else np.array([])
+        return float(self._cell_sum(tce).sum()) - self.netted["energy_tce"]
 
     # -- breakdowns --------------------------------------------------------------------------
     def by(self, *dimensions: str, value: str = "co2e") -> pd.Series:
@@ -134,32 +198,38 @@ class Inventory:
     def by_facility(self) -> pd.DataFrame:
         """Per facility [t CO2e]: scope1, scope2_location, scope2_market, scope3, total; tce."""
         n = len(self._facility_ids)
-        code, scope = self.facts["facility_code"].to_numpy(), self.facts["scope"].to_numpy()
+        code = self._cells["facility_code"].to_numpy()
+        tce = self._combos["tce"].to_numpy() if len(self._combos) else np.array([])
 
-        def summed(mask: np.ndarray, column: str, frame: pd.DataFrame = self.facts) -> np.ndarray:
-            codes = frame["facility_code"].to_numpy()[mask]
-            return np.bincount(codes, weights=frame[column].to_numpy()[mask], minlength=n)
+        def per_facility(values: np.ndarray) -> np.ndarray:
+            return np.bincount(code, weights=values, minlength=n)
 
         # A facility with no rows of a scope has none of it: zero is "not occurring" here.
         table = pd.DataFrame({
-            "scope1": summed(scope == 1, "co2e"),
-            "scope2_location": summed(scope == 2, "co2e"),
-            "scope2_market": summed(scope == 2, "co2e_market"),
-            "scope3": summed(scope == 3, "co2e"),
-            "energy_tce": summed(slice(None), "tce", self.energy),
+            "scope1": per_facility(self._cell_sum(self._co2e, 1)),
+            "scope2_location": per_facility(self._cell_sum(self._co2e, 2)),
+            "scope2_market": per_facility(self._cell_sum(self._co2e_market, 2)),
+            "scope3": per_facility(self._cell_sum(self._co2e, 3)),
+            "energy_tce": per_facility(self._cell_sum(tce)),
         }, index=pd.Index(self._facility_ids, name="facility"))
         table["total"] = table["scope1"] + table["scope2_location"]
         present = np.bincount(code, minlength=n) > 0
-        present |= np.bincount(self.energy["facility_code"].to_numpy(), minlength=n) > 0
         return table.loc[present, ["scope1", "scope2_location", "scope2_market", "scope3",
                                    "total", "energy_tce"]]
 
     def by_gas(self) -> dict[str, float]:
         """t of each gas in Scope 1 and 2 (location-based), transfers netted: what total() sums."""
-        direct = self.facts[self.facts["scope"].isin((1, 2))].groupby("gas")["emissions"].sum()
+        n = len(self._combos)
+        per_combo = np.bincount(self._cells["combo"].to_numpy(),
+                                weights=self._cells["quantity"].to_numpy(), minlength=n)
+        gases = self._gases
+        combo = gases["combo"].to_numpy()
+        counted = np.isin(self._scope_of[combo], (1, 2)) if n else np.array([], bool)
+        emissions = pd.Series(per_combo[combo] * gases["location"].to_numpy(),
+                              index=gases["gas"].to_numpy())[counted]
+        direct = emissions.groupby(level=0).sum()
         netted = self._netted_gas.set_index("gas")["emissions"] if len(self._netted_gas) else 0
-        out = direct.sub(netted, fill_value=0.0)
-        return {gas: float(v) for gas, v in out.items()}
+        return {gas: float(v) for gas, v in direct.sub(netted, fill_value=0.0).items()}
 
     def by_scope(self) -> pd.Series:
         return self.by("scope")
@@ -217,11 +287,12 @@ class Inventory:
     def ledger(self) -> pd.DataFrame:
         """One row per accounted input row and gas, with ``factor_id`` (built on first use)."""
         frame = self._source.frame
-        positions = np.flatnonzero(self._row_combo >= 0)
+        row_combo = self._row_combo()
+        positions = np.flatnonzero(row_combo >= 0)
         gases = self._gases.sort_values(["combo", "gas"], kind="stable")
         per_combo = np.bincount(gases["combo"], minlength=len(self._combos))
         first = np.concatenate([[0], np.cumsum(per_combo)[:-1]])
-        combo = self._row_combo[positions]
+        combo = row_combo[positions]
         repeat = per_combo[combo]
         row = np.repeat(positions, repeat)
         within = np.arange(len(row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
@@ -233,8 +304,7 @@ class Inventory:
         attrs = {c: self._combos[c].to_numpy()[combo_of]
                  for c in ("year", "activity", "unit", "scope", "category")}
         facility = frame["facility"].astype(str).str.strip().to_numpy()[row]
-        month = (integers(frame["month"])[0][row] if "month" in frame
-                 else np.zeros(len(row), np.int64))
+        month = self._rows.month[row]
         ledger = pd.DataFrame({
             "row": spreadsheet_row(row), "facility": facility, "year": attrs["year"],
             "month": month, "activity": attrs["activity"], "quantity": quantity,
@@ -260,10 +330,12 @@ class Inventory:
             "scope1": scope1, "scope2_location": self.scope2("location"),
             "scope2_market": self.scope2("market"), "scope3": self._scope(3),
             "by_gas": self.by_gas(),
-            "by_facility": facilities.to_dict("index"),
+            "by_facility": {f: dict(zip(facilities.columns, values, strict=True))
+                            for f, values in zip(facilities.index.tolist(),
+                                                 facilities.to_numpy().tolist(), strict=True)},
             "energy_tce": self.energy_tce(),
             "rows": dict(self.rows),
-            "years": sorted(int(y) for y in self.facts["year"].unique()),
+            "years": sorted(int(y) for y in self._combos["year"].unique()),
             "transfers_netted": self.netted,
             "fallbacks": len(self._fallbacks),
         }

@@ -76,7 +76,8 @@ def encode(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     A categorical (or Parquet dictionary) column gives its codes for free.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return column.cat.codes.to_numpy(), np.asarray(column.cat.categories, dtype=object)
+        categorical = column.array
+        return categorical.codes, categorical.categories.to_numpy(dtype=object)
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
@@ -106,6 +107,18 @@ def integers(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     Returns the values (0 where bad), a mask of bad cells, and a mask of blank cells.
     """
+    if pd.api.types.is_integer_dtype(column.dtype) and not isinstance(
+            column.dtype, pd.CategoricalDtype):
+        if column.hasnans:  # a nullable integer column with missing cells
+            blank = column.isna().to_numpy()
+            return column.to_numpy(dtype=np.int64, na_value=0), np.zeros(len(blank), bool), blank
+        no = np.zeros(len(column), dtype=bool)
+        return column.to_numpy(), no, no
+    if pd.api.types.is_float_dtype(column.dtype):
+        floats = column.to_numpy(dtype=float, na_value=np.nan)
+        blank = np.isnan(floats)
+        bad = ~blank & (np.mod(np.nan_to_num(floats), 1) != 0)
+        return np.where(bad | blank, 0, np.nan_to_num(floats)).astype(np.int64), bad, blank
     codes, uniques = encode(column)
     as_float = pd.to_numeric(pd.Series(uniques, dtype=object).astype(str).str.strip(),
                              errors="coerce").to_numpy(dtype=float, na_value=np.nan)
