@@ -1,0 +1,258 @@
+"""Time parkcarbon's ``account`` against the ways an analyst would do the same job.
+
+    python benchmarks/run.py --rows 1e7            # generates the data once, then times
+
+Every contender computes the same thing on the same data: t CO2e per facility and for the
+park, from activity rows joined to a coefficient per (activity, unit, region, year,
+instrument). The coefficients come from the engine itself (its ledger for one row of each
+distinct combination), so every contender must agree to 1e-9 relative. The engine's timed path
+is the default ``carbon.account`` call: strict validation (with the duplicate-row check),
+factor resolution and unit checks included. Timings are the best of ``--repeat`` runs,
+interleaved, in this one process; memory is the peak resident-set growth during a call,
+sampled every 2 ms. The goals are ratios, so a busy machine slows every contender alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
+
+import carbon  # noqa: E402
+from benchmarks import generate  # noqa: E402
+
+KEYS = ["activity", "unit", "region", "year", "instrument"]
+
+
+# -- the coefficient table every baseline joins to ----------------------------------------------
+def coefficients(activities: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """t CO2e per unit as written, for each distinct (activity, unit, region, year, instrument).
+
+    Computed by the engine's public API on one row per combination, so baselines do the same
+    join-and-sum work the engine does after it has resolved its factors.
+    """
+    combos = activities[["activity", "unit", "year", "instrument"]].drop_duplicates()
+    regions = pd.Series(facilities["region"].unique(), name="region")
+    grid = combos.merge(regions, how="cross")
+    grid["facility"] = "R" + grid["region"].where(grid["region"] != "", "none")
+    grid["month"] = 1
+    grid["quantity"] = 1.0
+    sites = grid[["facility", "region"]].drop_duplicates()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", carbon.FactorFallbackWarning)
+        ledger = carbon.account(grid.astype({c: str for c in ("activity", "unit", "instrument")}),
+                                facilities=sites).ledger
+    grid["co2e"] = ledger.groupby("row")["co2e"].sum().reindex(np.arange(len(grid)) + 2
+                                                               ).to_numpy()
+    return grid[KEYS + ["co2e"]].astype({c: str for c in ("activity", "unit", "instrument")})
+
+
+# -- contenders ----------------------------------------------------------------------------------
+def engine(activities: pd.DataFrame, facilities: pd.DataFrame) -> pd.Series:
+    inventory = carbon.account(activities, facilities=facilities)
+    table = inventory.by_facility()
+    return table["total"] + table["scope3"]
+
+
+def pandas_script(activities, facilities, coefficients) -> pd.Series:
+    """What an analyst writes: merge regions, merge factors, multiply, group."""
+    rows = activities.astype({c: str for c in ("activity", "unit", "instrument", "facility")})
+    rows = rows.merge(facilities[["facility", "region"]], on="facility", how="left")
+    rows = rows.merge(coefficients, on=KEYS, how="left")
+    rows["co2e"] = rows["quantity"] * rows["co2e_y"] if "co2e_y" in rows else \
+        rows["quantity"] * rows["co2e"]
+    return rows.groupby("facility")["co2e"].sum()
+
+
+def duckdb_query(checks: bool) -> str:
+    join = """
+        SELECT a.facility, sum(a.quantity * c.co2e) AS co2e
+        FROM acts a JOIN fac f ON a.facility = f.facility
+        JOIN coef c ON a.activity = c.activity AND a.unit = c.unit AND f.region = c.region
+                   AND a.year = c.year AND a.instrument = c.instrument
+        GROUP BY a.facility"""
+    if not checks:
+        return join
+    return f"""
+        WITH dup AS (SELECT count(*) AS n FROM (
+                SELECT 1 FROM acts GROUP BY facility, year, month, activity, unit, instrument,
+                                          quantity HAVING count(*) > 1)),
+             bad AS (SELECT count(*) AS n FROM acts WHERE quantity IS NULL OR quantity < 0
+                     OR isinf(quantity) OR month NOT BETWEEN 1 AND 12),
+             unknown AS (SELECT count(*) AS n FROM acts a LEFT JOIN fac f USING (facility)
+                     LEFT JOIN coef c ON a.activity = c.activity AND a.unit = c.unit
+                          AND f.region = c.region AND a.year = c.year
+                          AND a.instrument = c.instrument
+                     WHERE c.co2e IS NULL),
+             totals AS ({join})
+        SELECT totals.*, dup.n AS duplicates, bad.n AS bad, unknown.n AS unknown
+        FROM totals, dup, bad, unknown"""
+
+
+def duckdb_runner(activities, facilities, coefficients, checks: bool, source: str | None = None):
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("fac", facilities)
+    con.register("coef", coefficients)
+    if source is None:
+        con.register("acts", activities)
+    else:
+        con.execute(f"CREATE VIEW acts AS SELECT * FROM read_parquet('{source}/*.parquet')")
+    query = duckdb_query(checks)
+
+    def run() -> pd.Series:
+        result = con.execute(query).df()
+        if checks and (result[["duplicates", "bad", "unknown"]].to_numpy() > 0).any():
+            raise AssertionError("DuckDB checks found bad rows in clean data")
+        return result.set_index("facility")["co2e"]
+
+    return run
+
+
+def polars_runner(activities, facilities, coefficients):
+    import polars as pl
+
+    acts = pl.from_pandas(activities.astype({c: str for c in ("activity", "unit", "instrument",
+                                                               "facility")}))
+    fac = pl.from_pandas(facilities[["facility", "region"]])
+    coef = pl.from_pandas(coefficients).with_columns(pl.col("year").cast(acts["year"].dtype))
+
+    def run() -> pd.Series:
+        out = (acts.lazy().join(fac.lazy(), on="facility", how="left")
+               .join(coef.lazy(), on=KEYS, how="left")
+               .group_by("facility").agg((pl.col("quantity") * pl.col("co2e")).sum())
+               .collect())
+        return pd.Series(out["quantity"].to_numpy(), index=out["facility"].to_numpy())
+
+    return run
+
+
+# -- measurement ---------------------------------------------------------------------------------
+class PeakMemory:
+    """Peak growth of this process's resident set while the block runs."""
+
+    def __enter__(self):
+        self.process = psutil.Process()
+        gc.collect()
+        self.start = self.peak = self.process.memory_info().rss
+        self.running = True
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        return self
+
+    def _sample(self):
+        while self.running:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.002)
+
+    def __exit__(self, *exc):
+        self.running = False
+        self.thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+        self.extra = self.peak - self.start
+
+
+def measure(runs: dict[str, Callable[[], pd.Series]], repeat: int) -> tuple[dict, dict, dict]:
+    times = {name: float("inf") for name in runs}
+    memory, results = {}, {}
+    for _ in range(repeat):
+        for name, run in runs.items():  # interleaved: load changes hit every contender
+            with PeakMemory() as peak:
+                start = time.perf_counter()
+                results[name] = run()
+                times[name] = min(times[name], time.perf_counter() - start)
+            memory[name] = max(memory.get(name, 0), peak.extra)
+    return times, memory, results
+
+
+def check_agreement(results: dict[str, pd.Series], reference: str = "engine") -> None:
+    expected = results[reference].sort_index()
+    for name, got in results.items():
+        got = got.sort_index().reindex(expected.index)
+        worst = float(np.nanmax(np.abs(got.to_numpy() - expected.to_numpy())
+                                / np.maximum(np.abs(expected.to_numpy()), 1e-300)))
+        if not worst <= 1e-9:
+            raise AssertionError(f"{name} disagrees with the engine: max relative error {worst:.2e}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Benchmark parkcarbon's account().")
+    parser.add_argument("--rows", type=float, default=1e6)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default: generate)")
+    args = parser.parse_args()
+    rows = int(args.rows)
+    data = args.data or HERE / "data" / f"park-{rows:.0e}".replace("+0", "")
+    if not (data / "activities").is_dir():
+        print(f"generating {rows:,} rows into {data} ...", file=sys.stderr)
+        generate.write(rows, data)
+    facilities = pd.read_parquet(data / "facilities.parquet")
+    activities = pd.read_parquet(data / "activities")
+    coef = coefficients(activities, facilities)
+
+    runs = {
+        "engine": lambda: engine(activities, facilities),
+        "duckdb (bare join-aggregate)": duckdb_runner(activities, facilities, coef, False),
+        "duckdb (same checks)": duckdb_runner(activities, facilities, coef, True),
+        "engine incl. Parquet read": lambda: engine(pd.read_parquet(data / "activities"),
+                                                    facilities),
+        "duckdb bare incl. Parquet read": duckdb_runner(None, facilities, coef, False,
+                                                         str(data / "activities")),
+        "pandas analyst script": lambda: pandas_script(activities, facilities, coef),
+    }
+    try:
+        runs["polars"] = polars_runner(activities, facilities, coef)
+    except ImportError:
+        print("polars not installed: skipped", file=sys.stderr)
+    with warnings.catch_warnings():
+        # The data have no 2023 provincial grid factors: the engine says so once per call.
+        warnings.simplefilter("ignore", carbon.FactorFallbackWarning)
+        engine(activities.head(1000), facilities)  # build the unit registry outside the timings
+        times, memory, results = measure(runs, args.repeat)
+    check_agreement(results)
+    report(rows, times, memory)
+
+
+def report(rows: int, times: dict, memory: dict) -> None:
+    print(f"\nparkcarbon {carbon.__version__}: {rows:,} rows, {os.cpu_count()} cores, "
+          f"best of runs, all results agree to 1e-9\n")
+    print(f"| {'contender':<32} | {'time s':>7} | {'rows/s':>9} | {'extra B/row':>11} |")
+    print(f"|{'-' * 34}|{'-' * 9}|{'-' * 11}|{'-' * 13}|")
+    for name, seconds in times.items():
+        print(f"| {name:<32} | {seconds:7.3f} | {rows / seconds:9.2e} | "
+              f"{memory[name] / rows:11.1f} |")
+    ratios = [
+        ("engine / duckdb with the same checks", "engine", "duckdb (same checks)", 0.5),
+        ("engine / duckdb bare, in memory", "engine", "duckdb (bare join-aggregate)", 1.0),
+        ("engine / duckdb bare, incl. Parquet read", "engine incl. Parquet read",
+         "duckdb bare incl. Parquet read", 1.0),
+        ("engine / pandas analyst script", "engine", "pandas analyst script", 0.1),
+        ("engine / polars", "engine", "polars", None),
+    ]
+    print(f"\n| {'ratio':<42} | {'value':>6} | {'goal':>6} |")
+    print(f"|{'-' * 44}|{'-' * 8}|{'-' * 8}|")
+    for label, a, b, goal in ratios:
+        if a in times and b in times:
+            value = times[a] / times[b]
+            mark = "" if goal is None else (" ok" if value <= goal else " MISSED")
+            print(f"| {label:<42} | {value:6.2f} | {goal if goal else '-':>6} |{mark}")
+    print(f"\nengine peak extra memory: {memory['engine'] / rows:.1f} bytes per row "
+          f"(goal <= 16)")
+
+
+if __name__ == "__main__":
+    main()
