@@ -14,6 +14,7 @@ __all__ = [
     "AmbiguousFactorError",
     "CarbonError",
     "CarbonWarning",
+    "DecompositionWarning",
     "DuplicateRowError",
     "FactorFallbackWarning",
     "InputError",
@@ -147,6 +148,10 @@ class AmbiguousFactorError(InputError):
 
 class CarbonWarning(UserWarning):
     """Base class of parkcarbon's warnings."""
+
+
+class DecompositionWarning(CarbonWarning):
+    """An assumption the decomposition had to make, such as value added held constant."""
 
 
 class FactorFallbackWarning(CarbonWarning):

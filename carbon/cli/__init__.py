@@ -12,13 +12,13 @@ import argparse
 import sys
 
 from .. import __version__
-from . import account, demo, factors
+from . import account, decompose, demo, factors
 from ._common import run_guarded
 
 __all__ = ["main"]
 
 #: Subcommand modules: each has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = (account, factors, demo)
+COMMANDS = (account, factors, decompose, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
