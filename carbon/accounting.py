@@ -76,8 +76,8 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
     resolver = Resolver(lib, chosen, user_rows)
 
     rows = encode_rows(act, lib, user_activity_keys(user_rows), facility_table)
-    duplicates = start_duplicate_check(rows)
     good = ~rows.issues.bad_mask(rows.n)
+    duplicates = start_duplicate_check(rows, ~good)
     cells = aggregate(rows, good)
     combos = _resolve(rows, cells, resolver)
     if (found := duplicates.result()) is not None:
@@ -169,9 +169,12 @@ def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
         for g in found.gases:
             gas_records.append({"combo": combo, "gas": g.gas, "location": g.location * factor,
                                 "market": g.market * factor, "factor_id": g.factor_id})
-    table = pd.DataFrame.from_records(records, columns=_COMBO_COLUMNS)
+    # Typed even when empty: an inventory with no accounted row is still an inventory.
+    table = pd.DataFrame.from_records(records, columns=_COMBO_COLUMNS).astype(
+        {"to_canonical": float, "year": np.int64, "scope": np.int64, "tce": float})
     gases = pd.DataFrame.from_records(gas_records, columns=["combo", "gas", "location", "market",
-                                                            "factor_id"])
+                                                            "factor_id"]).astype(
+        {"combo": np.int64, "location": float, "market": float})
     origin = table["activity"].map(resolver.lib.activities["ch4_origin"]).fillna("")
     gases["origin"] = origin.to_numpy()[gases["combo"].to_numpy()] if len(gases) else ""
     return _Combos(table, gases, lookup)

@@ -29,6 +29,11 @@ __all__ = [
     "UnknownRegionError",
 ]
 
+def one_of(values) -> str:
+    """``one of {'AR4', 'AR5', 'AR6'}``, in the order given (a set's order changes per run)."""
+    return "one of {" + ", ".join(repr(v) for v in values) + "}"
+
+
 #: How many problems an error message lists before it summarises the rest.
 SHOWN_PROBLEMS = 10
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pint
 
-from .errors import ParameterError
+from .errors import ParameterError, one_of
 from .resources import data_dir
 from .units import CANONICAL_UNITS, dimension_name, gas_symbol, normalise_unit, registry
 
@@ -213,7 +213,7 @@ class Library:
 
     def profile(self, name: str) -> Profile:
         if name not in self.profiles:
-            raise ParameterError("profile", "account", f"one of {set(self.profiles)}", name)
+            raise ParameterError("profile", "account", one_of(self.profiles), name)
         return self.profiles[name]
 
     def region_chain(self, region: str | None) -> tuple[str, ...]:

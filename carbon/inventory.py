@@ -12,11 +12,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from .errors import ParameterError, one_of
 from .io import Table
 from .kernel import Rows, group_sum
 from .park import net_transfers
-from .schema import numbers, spreadsheet_row
+from .schema import numbers
 from .tables import CARRIERS
 from .units import gwp as gwp_value
 
@@ -187,7 +187,7 @@ class Inventory:
             if d not in DIMENSIONS:
                 raise ParameterError("dimensions", "Inventory.by", f"in {DIMENSIONS}", d)
         if value not in VALUES:
-            raise ParameterError("value", "Inventory.by", f"one of {VALUES}", value)
+            raise ParameterError("value", "Inventory.by", one_of(VALUES), value)
         if value == "emissions" and "gas" not in dimensions:
             raise ParameterError("dimensions", "Inventory.by", "to include 'gas' when summing "
                                  "emissions in t of each gas", dimensions)
@@ -306,7 +306,7 @@ class Inventory:
         facility = frame["facility"].astype(str).str.strip().to_numpy()[row]
         month = self._rows.month[row]
         ledger = pd.DataFrame({
-            "row": spreadsheet_row(row), "facility": facility, "year": attrs["year"],
+            "row": self._source.row_number(row), "facility": facility, "year": attrs["year"],
             "month": month, "activity": attrs["activity"], "quantity": quantity,
             "unit": attrs["unit"], "scope": attrs["scope"], "category": attrs["category"],
             "gas": gases["gas"].to_numpy()[g], "emissions": quantity * location,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError, Problem
@@ -20,15 +21,33 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
 
 class Table:
-    """A DataFrame with the label its errors name (``park.xlsx, sheet activities``)."""
+    """A DataFrame with the label its errors name (``park.xlsx, sheet activities``).
 
-    def __init__(self, frame: pd.DataFrame, label: str):
-        self.frame, self.label = frame, label
+    ``row_numbers`` are the rows a spreadsheet shows for each record when they are not simply
+    position + 2 (a CSV with blank lines, which are not records).
+    """
+
+    def __init__(self, frame: pd.DataFrame, label: str, row_numbers: np.ndarray | None = None):
+        self.frame, self.label, self.row_numbers = frame, label, row_numbers
+
+    def row_number(self, positions):
+        """Spreadsheet row of each 0-based record position (the header is row 1)."""
+        if self.row_numbers is None:
+            return np.asarray(positions) + 2
+        return self.row_numbers[positions]
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    # utf-8-sig: Excel's "CSV UTF-8" export starts with a byte-order mark.
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+def _read_csv(path: Path) -> Table:
+    # utf-8-sig: Excel's "CSV UTF-8" export starts with a byte-order mark. Blank lines are read
+    # and then dropped, so every record keeps the row number a spreadsheet shows for it.
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                        skip_blank_lines=False)
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:  # a blank line reads as a record of empty cells
+        blank &= (frame[column].fillna("") == "").to_numpy()
+    if not blank.any():
+        return Table(frame, path.name)
+    return Table(frame[~blank].reset_index(drop=True), path.name, np.flatnonzero(~blank) + 2)
 
 
 def workbook_sheets(path: str | Path) -> list[str]:
@@ -73,7 +92,7 @@ def read_table(source: object, name: str = "activities") -> Table:
     if path.is_dir() or suffix == ".parquet":
         return Table(pd.read_parquet(path), path.name)
     if suffix == ".csv":
-        return Table(_read_csv(path), path.name)
+        return _read_csv(path)
     if suffix in EXCEL_SUFFIXES:
         frame, label = _read_excel(path, name)
         return Table(frame, label)

@@ -60,7 +60,7 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
     """Encode and check the activity rows; every failed check is recorded in ``issues``."""
     frame = table.frame
     require_columns(frame, table.label, ACTIVITY_COLUMNS, ACTIVITY_OPTIONAL)
-    issues = Issues(table.label, frame)
+    issues = Issues(table.label, frame, table.row_numbers)
     n = len(frame)
 
     facility, facility_ids = _facilities(issues, frame["facility"])
@@ -70,7 +70,7 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
     if "uncertainty" in frame.columns:
         spread, not_number, _ = numbers(frame["uncertainty"])
         issues.add("value", "uncertainty", np.flatnonzero(not_number | (spread < 0)),
-                   "not a percentage >= 0")
+                   "not a percentage >= 0", accepted="a half-width in % (5 for ±5 %), or empty")
 
     activity, activity_keys = _activities(issues, frame["activity"], lib, user_keys)
     unit, unit_names, unit_dims, unit_factors = _units(issues, frame["unit"])
@@ -100,14 +100,15 @@ def _facilities(issues: Issues, column: pd.Series) -> tuple[np.ndarray, np.ndarr
     blank = np.flatnonzero(ids == "")
     if blank.size and (facility == blank[0]).any():
         issues.add("value", "facility", np.flatnonzero(facility == blank[0]),
-                   "missing facility id")
+                   "missing facility id", accepted="a facility id (any text)")
     return facility, ids
 
 
 def _years(issues: Issues, column: pd.Series) -> np.ndarray:
     year, bad, blank = integers(column)
-    issues.add("value", "year", np.flatnonzero(blank), "missing year")
-    issues.add("value", "year", np.flatnonzero(bad), "not a whole year")
+    accepted = f"a whole year from {YEARS[0]} to {YEARS[1]}"
+    issues.add("value", "year", np.flatnonzero(blank), "missing year", accepted)
+    issues.add("value", "year", np.flatnonzero(bad), "not a whole year", accepted)
     out = ~bad & ~blank & ((year < YEARS[0]) | (year > YEARS[1]))
     issues.add("value", "year", np.flatnonzero(out), "year out of range",
                accepted=f"{YEARS[0]} to {YEARS[1]}")
@@ -116,8 +117,8 @@ def _years(issues: Issues, column: pd.Series) -> np.ndarray:
 
 
 def _months(issues: Issues, frame: pd.DataFrame) -> np.ndarray:
-    month, bad, _ = integers(frame["month"])
-    bad |= (month < 0) | (month > 12)
+    month, bad, blank = integers(frame["month"])
+    bad |= ~blank & ((month < 1) | (month > 12))
     if bad.any():
         issues.add("value", "month", np.flatnonzero(bad), "not a month",
                    accepted="1 to 12, or empty")
@@ -127,11 +128,13 @@ def _months(issues: Issues, frame: pd.DataFrame) -> np.ndarray:
 
 def _quantities(issues: Issues, column: pd.Series) -> np.ndarray:
     quantity, not_number, blank = numbers(column)
-    issues.add("quantity", "quantity", np.flatnonzero(blank), "missing quantity")
-    issues.add("quantity", "quantity", np.flatnonzero(not_number), "not a number")
+    accepted = "a number >= 0 (a decimal point, no thousands separators or units)"
+    issues.add("quantity", "quantity", np.flatnonzero(blank), "missing quantity", accepted)
+    issues.add("quantity", "quantity", np.flatnonzero(not_number), "not a number", accepted)
     issues.add("quantity", "quantity", np.flatnonzero(quantity < 0), "negative quantity",
-               accepted="a quantity >= 0")
-    issues.add("quantity", "quantity", np.flatnonzero(np.isinf(quantity)), "not finite")
+               accepted)
+    issues.add("quantity", "quantity", np.flatnonzero(np.isinf(quantity)), "not finite",
+               accepted)
     return quantity
 
 
@@ -144,7 +147,8 @@ def _activities(issues: Issues, column: pd.Series, lib: Library, user_keys: set[
     codes, names = encode(column)
     keys = np.array([_activity_key(name, lib, user_keys) for name in names], dtype=object)
     choices = sorted(set(lib.activity_keys()) | set(user_keys))
-    issues.add("unknown_activity", "activity", np.flatnonzero(codes < 0), "missing activity")
+    issues.add("unknown_activity", "activity", np.flatnonzero(codes < 0), "missing activity",
+               accepted="a key of `parkcarbon factors --activities` or its Chinese name")
     for code in np.flatnonzero(keys == ""):
         name = names[code]
         issues.add("unknown_activity", "activity", np.flatnonzero(codes == code),
@@ -158,7 +162,8 @@ def _units(issues: Issues, column: pd.Series):
     codes, names = encode(column)
     dims = np.full(len(names), "", dtype=object)
     factors = np.full(len(names), np.nan)
-    issues.add("unit", "unit", np.flatnonzero(codes < 0), "missing unit")
+    issues.add("unit", "unit", np.flatnonzero(codes < 0), "missing unit",
+               accepted="a unit such as t, 10^4 Nm3, 万kWh, MWh, GJ")
     for code, name in enumerate(names):
         try:
             dims[code], factors[code] = canonical(name)
@@ -247,13 +252,14 @@ def _row_hash(rows: Rows) -> np.ndarray:
     return h
 
 
-def start_duplicate_check(rows: Rows) -> Future:
+def start_duplicate_check(rows: Rows, bad: np.ndarray) -> Future:
     """Start the duplicate-row check; ``.result()`` is None or the arguments of ``Issues.add``.
 
     A duplicate equals an earlier row in facility, year, month, activity, unit, instrument and
     quantity (DESIGN.md). The rows' 64-bit hashes are sorted in place in a worker thread; only
     when two hashes are equal are the rows found again and compared exactly, so a hash
-    collision is never reported as a duplicate.
+    collision is never reported as a duplicate. Rows already ``bad`` are left out: a row
+    with an invalid cell is not the record a later good row could repeat.
     """
 
     def find() -> tuple | None:
@@ -263,7 +269,8 @@ def start_duplicate_check(rows: Rows) -> Future:
         del hashed
         if not repeated.size:
             return None
-        return _exact_duplicates(rows, np.flatnonzero(np.isin(_row_hash(rows), repeated)))
+        candidates = np.flatnonzero(np.isin(_row_hash(rows), repeated) & ~bad)
+        return _exact_duplicates(rows, candidates)
 
     return _EXECUTOR.submit(find)
 

@@ -79,7 +79,7 @@ def _check_not_more_than_bought(transfers: pd.DataFrame, held: np.ndarray,
     problems = [
         Problem("transfer", f"{t.buyer} holds {h:,.6g} GJ of {t.carrier} in {t.year} in its "
                 f"activity rows, but transfers sell it {s:,.6g} GJ from inside the park",
-                file=t.label, row=int(t.row), column="quantity", value=t.gj,
+                file=t.label, row=int(t.row), column="quantity", value=t.written,
                 accepted="at most what the buyer's activity rows hold (they hold all the energy "
                 "it bought, from the grid and from neighbours)")
         for t, h, s in zip(transfers[over].itertuples(), held[over], sold[over], strict=True)]

@@ -63,6 +63,14 @@ class Fallback:
         return "; ".join(parts)
 
 
+class _NoChain(Exception):
+    """A factor found, but no ncv links its unit to the activity's (internal)."""
+
+    def __init__(self, factor: Factor):
+        super().__init__(factor.factor_id)
+        self.factor = factor
+
+
 class Resolver:
     """Factor resolution for one profile, with the user's rows on top."""
 
@@ -154,13 +162,18 @@ class Resolver:
         scope2 = category in SCOPE2_CATEGORIES
         out = []
         for gas in gases:
-            location, ids = self._gas(activity, gas, dimension, region, year, market=False)
-            if scope2 and instrument in GREEN_INSTRUMENTS:
-                market, market_ids = 0.0, f"instrument:{instrument}"
-            elif scope2:
-                market, market_ids = self._gas(activity, gas, dimension, region, year, market=True)
-            else:
-                market, market_ids = location, ""
+            try:
+                location, ids = self._gas(activity, gas, dimension, region, year, market=False)
+                if scope2 and instrument in GREEN_INSTRUMENTS:
+                    market, market_ids = 0.0, f"instrument:{instrument}"
+                elif scope2:
+                    market, market_ids = self._gas(activity, gas, dimension, region, year,
+                                                   market=True)
+                else:
+                    market, market_ids = location, ""
+            except _NoChain as missing_link:
+                raise self._mismatch(activity, dimension, missing_link.factor, region,
+                                     year) from None
             factor_ids = ids + (f" | market: {market_ids}" if market_ids and market_ids != ids
                                 else "")
             out.append(GasCoefficient(gas, location, market, factor_ids))
@@ -184,7 +197,7 @@ class Resolver:
             ncv = self.find(activity, "ncv", region, year, plain, {factor.denominator})
             if ncv is not None:
                 return factor.canonical / ncv.canonical, f"{factor.factor_id} / {ncv.factor_id}"
-        raise self._mismatch(activity, dimension, factor, region, year)
+        raise _NoChain(factor)
 
     def _tce(self, activity: str, dimension: str, region: str | None, year: int
              ) -> tuple[float, str]:
@@ -206,7 +219,7 @@ class Resolver:
         for dimension in CANONICAL_UNITS:
             try:
                 self._gas(activity, gas, dimension, region, year, market=False)
-            except (UnitMismatchError, MissingFactorError):
+            except (_NoChain, MissingFactorError):
                 continue
             accepted.append(dimension)
         return accepted

@@ -141,7 +141,13 @@ class Issues:
 
     label: str
     frame: pd.DataFrame
+    row_numbers: np.ndarray | None = None  # spreadsheet rows when not position + 2
     entries: list[tuple[str, str, np.ndarray, object, str]] = field(default_factory=list)
+
+    def _row(self, positions):
+        if self.row_numbers is None:
+            return spreadsheet_row(positions)
+        return self.row_numbers[positions]
 
     def add(self, kind: str, column: str, positions: np.ndarray, reason: object,
             accepted: str = "") -> None:
@@ -168,7 +174,7 @@ class Issues:
                 pos = int(positions[i])
                 why = reason if isinstance(reason, str) else str(reason[i])
                 value = self._value(pos, column)
-                found.append(Problem(kind, why, file=self.label, row=int(spreadsheet_row(pos)),
+                found.append(Problem(kind, why, file=self.label, row=int(self._row(pos)),
                                      column=column, value=value, accepted=accepted))
         found.sort(key=lambda p: (p.row, p.column or ""))
         return found[:limit]
@@ -205,6 +211,6 @@ class Issues:
                                        "reason": [f"{column}: {r}" for r in why]}))
         reasons = pd.concat(parts).groupby("position", sort=True)["reason"].agg("; ".join)
         out = self.frame.iloc[reasons.index.to_numpy()].copy()
-        out.insert(0, "row", spreadsheet_row(reasons.index.to_numpy()))
+        out.insert(0, "row", self._row(reasons.index.to_numpy()))
         out["reason"] = reasons.to_numpy()
         return out.reset_index(drop=True)

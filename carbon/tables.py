@@ -55,7 +55,7 @@ def read_facilities(table: Table | None, lib: Library) -> pd.DataFrame:
         return pd.DataFrame(columns=["region", "sector"], index=pd.Index([], name="facility"))
     frame = table.frame
     require_columns(frame, table.label, FACILITY_COLUMNS, FACILITY_OPTIONAL)
-    issues = Issues(table.label, frame)
+    issues = Issues(table.label, frame, table.row_numbers)
     ids = _text(frame, "facility")
     issues.add("value", "facility", np.flatnonzero(ids.to_numpy() == ""), "missing facility id")
     repeated = ids.duplicated(keep="first") & (ids != "")
@@ -85,7 +85,7 @@ def read_user_factors(table: Table | None, lib: Library) -> list[Factor]:
         return []
     frame = table.frame
     require_columns(frame, table.label, FACTOR_COLUMNS, FACTOR_OPTIONAL)
-    issues = Issues(table.label, frame)
+    issues = Issues(table.label, frame, table.row_numbers)
     values, bad_value, blank_value = numbers(frame["value"])
     issues.add("value", "value", np.flatnonzero(bad_value | blank_value), "not a number")
     issues.add("value", "value", np.flatnonzero(values < 0), "negative factor")
@@ -139,10 +139,11 @@ def user_activity_keys(rows: list[Factor]) -> set[str]:
 def read_transfers(table: Table | None, lib: Library, facilities: set[str]) -> pd.DataFrame:
     """Transfers with ``carrier`` canonical and ``gj`` (quantity in GJ); raises on bad rows."""
     if table is None:
-        return pd.DataFrame(columns=["seller", "buyer", "year", "carrier", "gj", "row"])
+        return pd.DataFrame(columns=["seller", "buyer", "year", "carrier", "gj", "written", "row",
+                                     "label"])
     frame = table.frame
     require_columns(frame, table.label, TRANSFER_COLUMNS)
-    issues = Issues(table.label, frame)
+    issues = Issues(table.label, frame, table.row_numbers)
     seller, buyer = _text(frame, "seller"), _text(frame, "buyer")
     for column, ids in (("seller", seller), ("buyer", buyer)):
         unknown = ~ids.isin(facilities)
@@ -176,6 +177,7 @@ def read_transfers(table: Table | None, lib: Library, facilities: set[str]) -> p
         issues.raise_error()
     return pd.DataFrame({"seller": seller.to_numpy(), "buyer": buyer.to_numpy(),
                          "year": years, "carrier": carriers.to_numpy(),
-                         "gj": quantity * gj_per_unit, "row": np.arange(len(frame)) + 2,
-                         "label": table.label})
+                         "gj": quantity * gj_per_unit,
+                         "written": _text(frame, "quantity") + " " + _text(frame, "unit"),
+                         "row": table.row_number(np.arange(len(frame))), "label": table.label})
 

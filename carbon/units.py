@@ -17,7 +17,7 @@ import pandas as pd
 import pint
 from openscm_units import ScmUnitRegistry
 
-from .errors import ParameterError
+from .errors import ParameterError, one_of
 from .resources import data_dir
 
 __all__ = [
@@ -141,7 +141,7 @@ def _methane_by_origin() -> dict[tuple[str, str], float]:
 def check_gwp_set(gwp_set: str, function: str = "account") -> str:
     """Return ``gwp_set`` if it names a GWP set, else raise a :class:`ParameterError`."""
     if gwp_set not in GWP_SETS:
-        raise ParameterError("gwp", function, f"one of {set(GWP_SETS)}", gwp_set)
+        raise ParameterError("gwp", function, one_of(GWP_SETS), gwp_set)
     return gwp_set
 
 

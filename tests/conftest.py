@@ -1,0 +1,46 @@
+"""Shared fixtures and warning policy of parkcarbon's tests.
+
+Warning policy: a FactorFallbackWarning that a test does not expect is an error. The
+``pyproject.toml`` filter ``error::UserWarning:carbon`` does not catch it on its own: the
+warning is raised with ``stacklevel=3``, so Python attributes it to the module that called
+``carbon.account`` (the test), not to ``carbon``. Tests that expect it use
+``pytest.warns(carbon.FactorFallbackWarning)``, which takes precedence over this filter.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import pytest
+
+_FALLBACK_IS_AN_ERROR = pytest.mark.filterwarnings("error::carbon.FactorFallbackWarning")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(_FALLBACK_IS_AN_ERROR)
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    """Write rows (dicts) to a UTF-8 CSV in ``tmp_path`` and return its path.
+
+    ``columns`` fixes the header (default: the keys of the first row, in order); a missing key
+    is written as an empty cell, as a spreadsheet export would.
+    """
+
+    def write(rows: Iterable[Mapping[str, object]], name: str = "activities.csv",
+              columns: list[str] | None = None) -> Path:
+        rows = list(rows)
+        header = columns if columns is not None else list(rows[0])
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=header, restval="",
+                                    extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        return path
+
+    return write
