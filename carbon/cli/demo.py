@@ -2,8 +2,9 @@
 
 It accounts three years of monthly records (mixed units, Chinese aliases, green certificates,
 refrigerant leaks, a clinker line and an in-park gas CHP selling power and heat), prints a
-summary, and writes the JSON report, the per-row ledger and the per-facility tables, together
-with the input files, into a folder (default ./parkcarbon-demo).
+summary, runs the bundled carbon-peak scenarios (baseline, prefabricated construction, full
+pathway), and writes the JSON report, the per-row ledger, the per-facility tables, the scenario
+tables and charts, and the input files into a folder (default ./parkcarbon-demo).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from ..accounting import account
 from ..resources import data_dir
 from ._common import add_format, dump_json, inventory_table, note, write_results
+from .scenario import run_demo
 
 NAME = "demo"
 HELP = "account the bundled sample park and write its report"
@@ -42,11 +44,15 @@ def run(args: argparse.Namespace) -> int:
     inputs.mkdir(exist_ok=True)
     for name in ("activities.csv", "facilities.csv", "transfers.csv"):
         shutil.copyfile(park / name, inputs / name)
+    scenarios = run_demo(output / "scenarios")
     if args.format == "json":
         sys.stdout.write(dump_json(inventory.summary()) + "\n")
     else:
         print(inventory_table(inventory, "Pingshan demo park (坪山示范园区)"))
-        print(f"\nWrote {len(written)} result files and the inputs to {output.resolve()}/")
+        print("\nCarbon-peak scenarios (scenarios/*.toml, projected to 2060):\n")
+        print(scenarios)
+        print(f"\nWrote {len(written)} result files, the scenario results and the inputs to "
+              f"{output.resolve()}/")
         print(f"Try: parkcarbon account {inputs / 'activities.csv'} --facilities "
               f"{inputs / 'facilities.csv'} --transfers {inputs / 'transfers.csv'} --format json")
     note(args, f"parkcarbon: demo results in {output}/")
