@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import FactorFallbackWarning, InputError, ParameterError
-from .factors import library
-from .inventory import Inventory
+from .factors import Library, Profile, library
+from .inventory import Inventory, RowLevel
 from .io import EXCEL_SUFFIXES, Table, read_table, workbook_sheets
 from .kernel import Rows, aggregate, encode_rows, start_duplicate_check
 from .resolve import Coefficients, Resolver
@@ -63,40 +63,88 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
     >>> round(carbon.account(rows).total(), 1)   # 389.31 GJ x 15.3 t C/TJ x 0.99 x 44/12
     21621.9
     """
-    check_gwp_set(gwp)
-    if not isinstance(strict, bool):
-        raise ParameterError("strict", "account", "a bool", strict)
-    lib = library()
-    chosen = lib.profile(profile)
-    act = read_table(activities, "activities")
+    if _is_dask(activities):
+        from .partitioned import account_dask
+
+        return account_dask(activities, facilities=facilities, transfers=transfers,
+                            factors=factors, profile=profile, gwp=gwp, strict=strict)
     facilities, transfers, factors = _workbook_companions(activities, facilities, transfers,
                                                           factors)
-    user_rows = read_user_factors(_optional(factors, "factors"), lib)
-    facility_table = read_facilities(_optional(facilities, "facilities"), lib)
-    resolver = Resolver(lib, chosen, user_rows)
+    setup = Setup.build(facilities, factors, profile, gwp, strict)
+    act = read_table(activities, "activities")
+    accounted = account_rows(act, setup)
+    _warn_year_fallbacks(setup.resolver)
+    rows = accounted.rows
+    transfer_table = read_transfers(_optional(transfers, "transfers"), setup.lib,
+                                    set(rows.facility_ids))
+    return Inventory(
+        cells=accounted.cells, facility_ids=rows.facility_ids, combos=accounted.combos.table,
+        gases=accounted.combos.gases, facilities=setup.facilities, transfers=transfer_table,
+        fallbacks=setup.resolver.fallbacks, profile=setup.profile.name, gwp=gwp,
+        library=setup.lib, rows_input=rows.n, rejected=rows.issues.rejected(),
+        row_level=RowLevel(rows, accounted.good, accounted.combos.lookup, act))
 
-    rows = encode_rows(act, lib, user_activity_keys(user_rows), facility_table)
+
+@dataclass
+class Setup:
+    """Everything an accounting run needs besides the activity rows: checked once."""
+
+    lib: Library
+    profile: Profile
+    resolver: Resolver
+    facilities: pd.DataFrame
+    user_keys: set[str]
+    gwp: str
+    strict: bool
+
+    @classmethod
+    def build(cls, facilities, factors, profile: str, gwp: str, strict: bool) -> Setup:
+        check_gwp_set(gwp)
+        if not isinstance(strict, bool):
+            raise ParameterError("strict", "account", "a bool", strict)
+        lib = library()
+        chosen = lib.profile(profile)
+        user_rows = read_user_factors(_optional(factors, "factors"), lib)
+        facility_table = read_facilities(_optional(facilities, "facilities"), lib)
+        return cls(lib, chosen, Resolver(lib, chosen, user_rows), facility_table,
+                   user_activity_keys(user_rows), gwp, strict)
+
+
+@dataclass
+class Accounted:
+    """One table of activity rows, checked, aggregated and resolved."""
+
+    rows: Rows
+    good: np.ndarray
+    cells: pd.DataFrame  # facility_code, local, quantity, combo
+    combos: _Combos
+
+
+def account_rows(table: Table, setup: Setup, duplicates: bool = True) -> Accounted:
+    """Check, aggregate and resolve one table; raise in strict mode if any row is bad.
+
+    ``duplicates=False`` leaves the duplicate check to the caller (partitioned runs check
+    across partitions).
+    """
+    rows = encode_rows(table, setup.lib, setup.user_keys, setup.facilities)
     good = ~rows.issues.bad_mask(rows.n)
-    duplicates = start_duplicate_check(rows, ~good)
+    pending = start_duplicate_check(rows, ~good) if duplicates else None
     cells = aggregate(rows, good)
-    combos = _resolve(rows, cells, resolver)
-    if (found := duplicates.result()) is not None:
+    combos = _resolve(rows, cells, setup.resolver)
+    if pending is not None and (found := pending.result()) is not None:
         rows.issues.add(*found)
     if rows.issues:
-        if strict:
+        if setup.strict:
             rows.issues.raise_error()
         now_good = ~rows.issues.bad_mask(rows.n)
         if (now_good != good).any():  # rows of unresolvable combinations or duplicates left
             good, cells = now_good, aggregate(rows, now_good)
-    _warn_year_fallbacks(resolver)
-
     cells["combo"] = combos.cell_combo(rows, cells)
-    transfer_table = read_transfers(_optional(transfers, "transfers"), lib,
-                                    set(rows.facility_ids))
-    return Inventory(
-        cells=cells, rows=rows, good=good, combos=combos.table, gases=combos.gases,
-        combo_of_pair=combos.lookup, facilities=facility_table, transfers=transfer_table,
-        fallbacks=resolver.fallbacks, profile=chosen.name, gwp=gwp, source=act, library=lib)
+    return Accounted(rows, good, cells, combos)
+
+
+def _is_dask(obj) -> bool:
+    return type(obj).__module__.startswith("dask.") and hasattr(obj, "npartitions")
 
 
 def _optional(source, name: str) -> Table | None:

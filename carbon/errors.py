@@ -22,6 +22,7 @@ __all__ = [
     "InvalidTransferError",
     "MissingColumnError",
     "MissingFactorError",
+    "NotAvailableError",
     "ParameterError",
     "Problem",
     "UnitMismatchError",
@@ -84,6 +85,10 @@ class ParameterError(ValueError, CarbonError):
             f"The {self.parameter!r} parameter of {self.function} must be {self.accepted}. "
             f"Got {self.got!r} instead."
         )
+
+
+class NotAvailableError(CarbonError, LookupError):
+    """A result this inventory cannot give (the per-row ledger of a partitioned inventory)."""
 
 
 class InputError(CarbonError, ValueError):

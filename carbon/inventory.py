@@ -7,12 +7,13 @@ combination's coefficients: a few ``np.bincount`` calls however many rows went i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError, one_of
+from .errors import NotAvailableError, ParameterError, one_of
 from .io import Table
 from .kernel import Rows, group_sum
 from .park import net_transfers
@@ -20,11 +21,28 @@ from .schema import numbers
 from .tables import CARRIERS
 from .units import gwp as gwp_value
 
-__all__ = ["Inventory"]
+__all__ = ["Inventory", "RowLevel"]
 
 DIMENSIONS = ("facility", "facility_code", "sector", "region", "year", "month", "activity",
               "scope", "category", "carrier", "gas")
 VALUES = ("co2e", "co2e_market", "emissions")
+
+
+@dataclass
+class RowLevel:
+    """What the ledger and the monthly tables need of the input rows (in-memory accounting)."""
+
+    rows: Rows
+    good: np.ndarray
+    combo_of_pair: np.ndarray  # (region code x n_local + local) -> combination, -1 if none
+    source: Table
+
+    def combo(self) -> np.ndarray:
+        """Resolved combination of each input row; -1 for rejected rows."""
+        rows = self.rows
+        region = rows.facility_region[rows.facility]
+        pair = region.astype(np.int64) * len(rows.locals) + np.maximum(rows.local, 0)
+        return np.where(self.good, self.combo_of_pair[pair], -1)
 
 
 class Inventory:
@@ -35,18 +53,18 @@ class Inventory:
     :meth:`summary`) count the park as a territory, with intra-park transfers netted.
     """
 
-    def __init__(self, *, cells: pd.DataFrame, rows: Rows, good: np.ndarray,
-                 combos: pd.DataFrame, gases: pd.DataFrame, combo_of_pair: np.ndarray,
-                 facilities: pd.DataFrame, transfers: pd.DataFrame, fallbacks, profile: str,
-                 gwp: str, source: Table, library):
+    def __init__(self, *, cells: pd.DataFrame, facility_ids: np.ndarray, combos: pd.DataFrame,
+                 gases: pd.DataFrame, facilities: pd.DataFrame, transfers: pd.DataFrame,
+                 fallbacks, profile: str, gwp: str, library, rows_input: int,
+                 rejected: pd.DataFrame, row_level: RowLevel | None = None):
         self.profile, self.gwp = profile, gwp
         self.facilities = facilities
-        self.rejected: pd.DataFrame = rows.issues.rejected()
-        self.rows = {"input": int(rows.n), "accounted": int(rows.n - len(self.rejected)),
-                     "rejected": len(self.rejected)}
-        self._rows, self._good, self._combo_of_pair = rows, good, combo_of_pair
-        self._combos, self._source, self._library = combos, source, library
-        self._facility_ids = rows.facility_ids
+        self.rejected = rejected
+        self.rows = {"input": int(rows_input), "accounted": int(rows_input - len(rejected)),
+                     "rejected": len(rejected)}
+        self._row_level = row_level
+        self._combos, self._library = combos, library
+        self._facility_ids = facility_ids
         self._gases = gases.assign(gwp=[gwp_value(g, gwp, o or None)
                                         for g, o in zip(gases["gas"], gases["origin"],
                                                         strict=True)])
@@ -104,11 +122,13 @@ class Inventory:
 
     @cached_property
     def _monthly(self) -> pd.DataFrame:
-        """Quantity per facility, month and combination (the cells when there are no months)."""
-        rows = self._rows
-        if not (rows.month[self._good] > 0).any():
+        """Quantity per facility, month and combination (the cells when there are no months,
+        or when the inventory was accounted in partitions, which keep no rows)."""
+        level = self._row_level
+        if level is None or not (level.rows.month[level.good] > 0).any():
             return self._cells.assign(month=0)
-        combo = self._row_combo()
+        rows = level.rows
+        combo = level.combo()
         good = np.flatnonzero(combo >= 0)
         n_combo = max(len(self._combos), 1)
         key = (rows.facility[good].astype(np.int64) * 13 + rows.month[good]) * n_combo
@@ -134,13 +154,6 @@ class Inventory:
     def energy(self) -> pd.DataFrame:
         """Energy use per facility, month and combination: gj [GJ, energy units only], tce."""
         return self._energy(self._monthly)
-
-    def _row_combo(self) -> np.ndarray:
-        """Resolved combination of each input row; -1 for rejected rows."""
-        rows = self._rows
-        region = rows.facility_region[rows.facility]
-        pair = region.astype(np.int64) * len(rows.locals) + np.maximum(rows.local, 0)
-        return np.where(self._good, self._combo_of_pair[pair], -1)
 
     # -- park totals -------------------------------------------------------------------------
     def _cell_sum(self, per_combo: np.ndarray, scope: int | None = None) -> np.ndarray:
@@ -286,8 +299,14 @@ class Inventory:
     @cached_property
     def ledger(self) -> pd.DataFrame:
         """One row per accounted input row and gas, with ``factor_id`` (built on first use)."""
-        frame = self._source.frame
-        row_combo = self._row_combo()
+        level = self._row_level
+        if level is None:
+            raise NotAvailableError(
+                "an inventory accounted in partitions (Dask, or a Parquet folder streamed by row "
+                "group) keeps no rows, so it has no per-row ledger; account a partition, or the "
+                "data in memory, to get one")
+        frame = level.source.frame
+        row_combo = level.combo()
         positions = np.flatnonzero(row_combo >= 0)
         gases = self._gases.sort_values(["combo", "gas"], kind="stable")
         per_combo = np.bincount(gases["combo"], minlength=len(self._combos))
@@ -304,9 +323,9 @@ class Inventory:
         attrs = {c: self._combos[c].to_numpy()[combo_of]
                  for c in ("year", "activity", "unit", "scope", "category")}
         facility = frame["facility"].astype(str).str.strip().to_numpy()[row]
-        month = self._rows.month[row]
+        month = level.rows.month[row]
         ledger = pd.DataFrame({
-            "row": self._source.row_number(row), "facility": facility, "year": attrs["year"],
+            "row": level.source.row_number(row), "facility": facility, "year": attrs["year"],
             "month": month, "activity": attrs["activity"], "quantity": quantity,
             "unit": attrs["unit"], "scope": attrs["scope"], "category": attrs["category"],
             "gas": gases["gas"].to_numpy()[g], "emissions": quantity * location,

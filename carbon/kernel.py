@@ -31,7 +31,8 @@ from .schema import (
 )
 from .units import canonical
 
-__all__ = ["YEARS", "Rows", "aggregate", "encode_rows", "group_sum", "start_duplicate_check"]
+__all__ = ["YEARS", "Rows", "aggregate", "encode_rows", "group_sum", "stable_row_hash",
+           "start_duplicate_check"]
 
 YEARS = (1990, 2100)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: a multiplicative hash constant
@@ -273,6 +274,38 @@ def start_duplicate_check(rows: Rows, bad: np.ndarray) -> Future:
         return _exact_duplicates(rows, candidates)
 
     return _EXECUTOR.submit(find)
+
+
+def _mix(h: np.ndarray, values: np.ndarray) -> None:
+    with np.errstate(over="ignore"):
+        h ^= values.astype(np.uint64, copy=False)
+        h *= _MIX
+        h ^= h >> np.uint64(31)
+
+
+def _text_hash(column: pd.Series) -> np.ndarray:
+    codes, uniques = encode(column)
+    text = np.array([str(u).strip() for u in uniques], dtype=object)
+    hashed = np.append(pd.util.hash_array(text) if len(text) else np.array([], np.uint64),
+                       np.uint64(0))  # the last entry: missing cells
+    return hashed[codes]
+
+
+def stable_row_hash(frame: pd.DataFrame) -> np.ndarray:
+    """64-bit hash of each row's identifying cells, the same in every partition.
+
+    Built from the text as written (not from dictionary codes, which differ between
+    partitions): facility, year, month, activity, unit, instrument and quantity.
+    """
+    h = np.full(len(frame), np.uint64(0x243F6A8885A308D3))
+    for column in ("facility", "activity", "unit", "instrument"):
+        if column in frame.columns:
+            _mix(h, _text_hash(frame[column]))
+    for column in ("year", "month"):
+        if column in frame.columns:
+            _mix(h, integers(frame[column])[0])
+    _mix(h, np.ascontiguousarray(numbers(frame["quantity"])[0]).view(np.uint64))
+    return h
 
 
 def _exact_duplicates(rows: Rows, candidates: np.ndarray) -> tuple | None:

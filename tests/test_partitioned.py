@@ -1,0 +1,148 @@
+"""Accounting in partitions gives what accounting in memory gives (DESIGN.md "Scale-out").
+
+The sample park is cut into Parquet row groups and Dask partitions; every figure of the summary
+must equal the in-memory one to 1e-9 relative (only summation order differs), and bad rows must
+give the same errors, with the same row numbers, or the same rejected rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import carbon
+from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
+from carbon.partitioned import account_parquet
+from carbon.resources import data_dir
+
+dd = pytest.importorskip("dask.dataframe")
+
+PARK = data_dir("examples") / "sample_park"
+
+
+@pytest.fixture(scope="module")
+def park() -> dict[str, pd.DataFrame]:
+    return {name: pd.read_csv(PARK / f"{name}.csv", dtype=str, keep_default_na=False)
+            for name in ("activities", "facilities", "transfers")}
+
+
+def close(a, b) -> bool:
+    """Equal up to summation order: rel 1e-9 (figures are sums of thousands of products)."""
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(close(a[k], b[k]) for k in a)
+    if isinstance(a, float):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def in_memory(park, activities=None, strict=True, transfers=True):
+    with pytest.warns(carbon.FactorFallbackWarning):  # CN-GD has no 2023 provincial factor
+        return carbon.account(park["activities"] if activities is None else activities,
+                              facilities=park["facilities"],
+                              transfers=park["transfers"] if transfers else None, strict=strict)
+
+
+def write_row_groups(frame: pd.DataFrame, path, rows_per_group: int = 400):
+    frame.to_parquet(path, row_group_size=rows_per_group, index=False)
+    return path
+
+
+def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path):
+    """Streaming eight row groups, transfers netted, equals the in-memory summary."""
+    path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
+    expected = in_memory(park).summary()
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = account_parquet(path, facilities=park["facilities"],
+                              transfers=park["transfers"]).summary()
+    assert close(got, expected)
+
+
+def test_dask_partitions_give_the_in_memory_summary(park):
+    """Five Dask partitions (threaded scheduler) equal the in-memory summary."""
+    frame = dd.from_pandas(park["activities"], npartitions=5)
+    expected = in_memory(park).summary()
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = carbon.account(frame, facilities=park["facilities"],
+                             transfers=park["transfers"]).summary()
+    assert close(got, expected)
+
+
+def test_partitioned_inventory_has_no_ledger_and_says_why(park, tmp_path):
+    path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
+    with pytest.warns(carbon.FactorFallbackWarning):
+        inventory = account_parquet(path, facilities=park["facilities"])
+    with pytest.raises(NotAvailableError, match="partitions"):
+        _ = inventory.ledger
+
+
+def spoil(frame: pd.DataFrame, positions: list[int]) -> pd.DataFrame:
+    spoilt = frame.copy()
+    spoilt.loc[positions, "quantity"] = "-1"
+    return spoilt
+
+
+def test_bad_rows_in_one_partition_give_the_pandas_error(park):
+    """A negative quantity deep in partition 3 names the same row as on pandas."""
+    bad = spoil(park["activities"], [2500])
+    with pytest.raises(InvalidQuantityError) as on_pandas:
+        carbon.account(bad, facilities=park["facilities"])
+    with pytest.raises(InvalidQuantityError) as on_dask:
+        carbon.account(dd.from_pandas(bad, npartitions=4), facilities=park["facilities"])
+    assert str(on_dask.value) == str(on_pandas.value)
+    assert on_dask.value.problems[0].row == 2502
+
+
+def test_lenient_mode_rejects_the_same_rows_on_dask(park):
+    """No transfers here: a rejected heat purchase could leave a transfer over-selling."""
+    bad = spoil(park["activities"], [10, 1600, 3000])
+    expected = in_memory(park, bad, strict=False, transfers=False)
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = carbon.account(dd.from_pandas(bad, npartitions=4), facilities=park["facilities"],
+                             strict=False)
+    assert got.rows == expected.rows == {"input": 3041, "accounted": 3038, "rejected": 3}
+    assert list(got.rejected["row"]) == list(expected.rejected["row"]) == [12, 1602, 3002]
+    assert close(got.summary(), expected.summary())
+
+
+def with_copy_across_partitions(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sample park with its first row copied to the end (another partition)."""
+    return pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
+
+
+def test_duplicate_across_partitions_is_found_in_strict_mode(park):
+    copied = with_copy_across_partitions(park["activities"])
+    with pytest.raises(DuplicateRowError) as caught:
+        carbon.account(dd.from_pandas(copied, npartitions=3), facilities=park["facilities"])
+    problem = caught.value.problems[0]
+    assert problem.row == len(copied) + 1 and "duplicate of row 2" in problem.reason
+
+
+def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park):
+    """The later copy is rejected and taken back out: totals equal the in-memory lenient run."""
+    copied = with_copy_across_partitions(park["activities"])
+    expected = in_memory(park, copied, strict=False)
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = carbon.account(dd.from_pandas(copied, npartitions=3),
+                             facilities=park["facilities"], transfers=park["transfers"],
+                             strict=False)
+    assert got.rows == expected.rows and got.rows["rejected"] == 1
+    assert list(got.rejected["row"]) == [len(copied) + 1]
+    assert close(got.summary(), expected.summary())
+
+
+def test_local_cluster_gives_the_pandas_numbers(park):
+    """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them)."""
+    distributed = pytest.importorskip("dask.distributed")
+    expected = in_memory(park).by_facility()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        with pytest.warns(carbon.FactorFallbackWarning):
+            got = carbon.account(dd.from_pandas(park["activities"], npartitions=4),
+                                 facilities=park["facilities"],
+                                 transfers=park["transfers"]).by_facility()
+    np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
+                               rtol=1e-9)
