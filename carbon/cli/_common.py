@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CarbonError, CarbonWarning, InputError
+from ..errors import CarbonError, CarbonWarning, InputError, NotAvailableError
 from ..inventory import Inventory
 
 FORMATS = ("table", "json", "csv")
@@ -128,9 +128,13 @@ def inventory_table(inventory: Inventory, title: str = "Park inventory") -> str:
 def write_results(inventory: Inventory, folder: Path) -> list[Path]:
     """Write the JSON summary and the tables an accountant checks, into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        ledger = {"ledger.csv": inventory.ledger}
+    except NotAvailableError:  # accounted in partitions: no rows kept
+        ledger = {}
     tables: dict[str, pd.DataFrame] = {
         "by_facility.csv": inventory.by_facility().reset_index(),
-        "ledger.csv": inventory.ledger,
+        **ledger,
         "rejected.csv": inventory.rejected,
         "fallbacks.csv": inventory.fallbacks,
         "factors_used.csv": inventory.factors_used(),

@@ -6,6 +6,8 @@ FILE is a CSV, an Excel workbook (sheet 'activities'; its 'facilities', 'transfe
   parkcarbon account activities.csv --facilities facilities.csv --transfers transfers.csv
   parkcarbon account park.xlsx --format json
   parkcarbon account activities.csv --lenient --format csv --output results/
+  parkcarbon account data/ --engine stream          # a Parquet folder in bounded memory
+  parkcarbon account data/ --engine dask --workers 2
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 from ..accounting import account
+from ..partitioned import account_parquet
 from ..units import GWP_SETS
 from ._common import add_format, dump_json, inventory_table, note, safe_csv, write_results
 
@@ -31,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="factor profile (default: cn)")
     parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
                         help="GWP100 set (default: AR5)")
+    parser.add_argument("--engine", choices=("pandas", "stream", "dask"), default="pandas",
+                        help="pandas: the table in memory (default); stream: a Parquet file or "
+                        "folder row group by row group, in bounded memory; dask: Dask partitions "
+                        "(no per-row ledger for stream and dask)")
+    parser.add_argument("--workers", type=int, metavar="N",
+                        help="with --engine dask: a local cluster of N worker processes "
+                        "(default: threads in this process)")
     parser.add_argument("--lenient", action="store_true",
                         help="account the good rows and report the bad ones instead of stopping")
     parser.add_argument("--output", "-o", metavar="PATH",
@@ -40,9 +50,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    inventory = account(args.file, facilities=args.facilities, transfers=args.transfers,
-                        factors=args.factors, profile=args.profile, gwp=args.gwp,
-                        strict=not args.lenient)
+    options = dict(facilities=args.facilities, transfers=args.transfers, factors=args.factors,
+                   profile=args.profile, gwp=args.gwp, strict=not args.lenient)
+    if args.engine == "stream":
+        inventory = account_parquet(args.file, progress=None if not args.quiet else False,
+                                    **options)
+    elif args.engine == "dask":
+        inventory = _account_dask(args.file, args.workers, options)
+    else:
+        inventory = account(args.file, **options)
     rejected = inventory.rows["rejected"]
     if rejected:
         note(args, f"parkcarbon: {rejected} row(s) rejected; first ones:\n"
@@ -63,3 +79,16 @@ def run(args: argparse.Namespace) -> int:
         written = write_results(inventory, output)
         note(args, f"parkcarbon: wrote {len(written)} files to {output}/")
     return 0
+
+
+def _account_dask(path: str, workers: int | None, options: dict):
+    import dask.dataframe as dd
+
+    frame = dd.read_parquet(path)
+    if not workers:
+        return account(frame, **options)
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, \
+            Client(cluster):
+        return account(frame, **options)
