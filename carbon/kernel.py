@@ -119,7 +119,7 @@ def _years(issues: Issues, column: pd.Series) -> np.ndarray:
 
 def _months(issues: Issues, frame: pd.DataFrame) -> np.ndarray:
     month, bad, blank = integers(frame["month"])
-    bad |= ~blank & ((month < 1) | (month > 12))
+    bad = bad | (~blank & ((month < 1) | (month > 12)))
     if bad.any():
         issues.add("value", "month", np.flatnonzero(bad), "not a month",
                    accepted="1 to 12, or empty")
@@ -201,13 +201,29 @@ def _local_combinations(issues, activity, unit, year, instrument):
     first_year = int(year.min()) if len(year) else YEARS[0]
     sizes = (max(len(act_keys), 1), max(len(unit_names), 1),
              int(year.max()) - first_year + 1 if len(year) else 1, len(inst_names))
-    # Missing activity or unit codes (-1) are already issues; code them 0 so the key stays valid.
-    packed = np.ravel_multi_index((np.maximum(act, 0), np.maximum(unit_code, 0),
-                                   year - first_year, inst), sizes)
-    present = np.flatnonzero(np.bincount(packed, minlength=int(np.prod(sizes))))
-    lookup = np.full(int(np.prod(sizes)), -1, dtype=np.int32)
-    lookup[present] = np.arange(len(present), dtype=np.int32)
-    local = lookup[packed]
+    space = int(np.prod(sizes))
+    code_type = np.int32 if space < 2**31 else np.int64
+    # Packed codes per chunk into one small array, then replaced in place by local codes:
+    # 4 bytes a row, and temporaries bounded by the chunk size.
+    local = np.empty(len(year), dtype=code_type)
+    seen = np.zeros(space, dtype=bool)
+    for chunk in _chunks(len(year)):
+        packed = local[chunk]
+        # Missing activity or unit codes (-1) are already issues; coded 0 the key stays valid.
+        np.maximum(act[chunk], 0, out=packed, casting="unsafe")
+        packed *= sizes[1]
+        packed += np.maximum(unit_code[chunk], 0)
+        packed *= sizes[2]
+        packed += year[chunk]
+        packed -= first_year
+        packed *= sizes[3]
+        packed += inst[chunk]
+        seen[packed] = True
+    present = np.flatnonzero(seen)
+    lookup = np.full(space, -1, dtype=code_type)
+    lookup[present] = np.arange(len(present), dtype=code_type)
+    for chunk in _chunks(len(year)):
+        local[chunk] = lookup[local[chunk]]
     a, u, y, i = np.unravel_index(present, sizes)
     table = pd.DataFrame({
         "activity": act_keys[a] if len(act_keys) else np.array([], object),
@@ -221,6 +237,14 @@ def _local_combinations(issues, activity, unit, year, instrument):
         issues.add("value", "instrument", np.flatnonzero(local == code),
                    "an instrument applies to electricity only", accepted="empty")
     return local, table
+
+
+#: Rows per chunk in the per-row passes: bounds their temporaries (8 MB for an int64 chunk).
+CHUNK = 1 << 20
+
+
+def _chunks(n: int):
+    return (slice(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK))
 
 
 def _facility_regions(facility_ids: np.ndarray, facilities: pd.DataFrame):
@@ -240,17 +264,21 @@ def _row_hash(rows: Rows) -> np.ndarray:
     The local combination carries activity, unit, year and instrument. Packing the codes into
     one word first keeps this to a handful of in-place passes.
     """
-    h = rows.facility.astype(np.uint64)
-    h <<= np.uint64(32)
-    h |= rows.local.astype(np.uint64) << np.uint64(8)
-    h |= rows.month.astype(np.uint64)
+    out = np.empty(rows.n, dtype=np.uint64)
+    bits = np.ascontiguousarray(rows.quantity).view(np.uint64)
     with np.errstate(over="ignore"):
-        h *= _MIX
-        h ^= np.ascontiguousarray(rows.quantity).view(np.uint64)
-        h ^= h >> np.uint64(31)
-        h *= _MIX2
-        h ^= h >> np.uint64(29)
-    return h
+        for chunk in _chunks(rows.n):
+            h = out[chunk]
+            h[:] = rows.facility[chunk]
+            h <<= np.uint64(32)
+            h |= rows.local[chunk].astype(np.uint64) << np.uint64(8)
+            h |= rows.month[chunk].astype(np.uint64)
+            h *= _MIX
+            h ^= bits[chunk]
+            h ^= h >> np.uint64(31)
+            h *= _MIX2
+            h ^= h >> np.uint64(29)
+    return out
 
 
 def start_duplicate_check(rows: Rows, bad: np.ndarray) -> Future:
@@ -353,13 +381,28 @@ def group_sum(key: np.ndarray, weights: np.ndarray, size: int
 def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
     """Quantity per (facility, local combination) over the good rows: one ``bincount``."""
     n_local = len(rows.locals) + 1  # the extra column takes the rejected rows
-    local = rows.local if good.all() else np.where(good, rows.local, n_local - 1)
     cells = len(rows.facility_ids) * n_local
     index_type = np.int32 if cells < 2**31 else np.int64
-    key = rows.facility.astype(index_type)
-    key *= index_type(n_local)
-    key += local
-    present, quantity = group_sum(key, rows.quantity, cells)
+    all_good = good.all()
+
+    def keys(chunk: slice) -> np.ndarray:
+        key = rows.facility[chunk].astype(index_type)
+        key *= index_type(n_local)
+        key += rows.local[chunk] if all_good else np.where(good[chunk], rows.local[chunk],
+                                                          n_local - 1)
+        return key
+
+    if cells <= max(4 * rows.n, 1 << 20):  # dense: one bincount per chunk, summed
+        total = np.zeros(cells)
+        zero_keys = []
+        for chunk in _chunks(rows.n):
+            key, weights = keys(chunk), rows.quantity[chunk]
+            total += np.bincount(key, weights=weights, minlength=cells)
+            zero_keys.append(key[weights == 0])  # cells whose rows are all zero still count
+        present = np.union1d(np.flatnonzero(total), np.concatenate(zero_keys or [[]]))
+        present, quantity = present.astype(np.int64), total[present.astype(np.int64)]
+    else:
+        present, quantity = group_sum(keys(slice(None)), rows.quantity, cells)
     facility, local = np.divmod(present, n_local)
     keep = local < n_local - 1
     return pd.DataFrame({"facility_code": facility[keep], "local": local[keep],

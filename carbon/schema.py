@@ -92,10 +92,12 @@ def numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     A numeric column is used as it is (NaN is blank); a text column is parsed in one pass.
     """
+    if column.dtype == np.float64:  # no copy
+        values = column.to_numpy()
+        return values, np.broadcast_to(False, values.shape), np.isnan(values)
     if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column):
         values = column.to_numpy(dtype=float, na_value=np.nan)
-        blank = np.isnan(values)
-        return values, np.zeros(len(values), dtype=bool), blank
+        return values, np.broadcast_to(False, values.shape), np.isnan(values)
     text = column.astype(object).where(column.notna(), "").astype(str).str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     blank = (text == "").to_numpy()
@@ -112,7 +114,7 @@ def integers(column: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if column.hasnans:  # a nullable integer column with missing cells
             blank = column.isna().to_numpy()
             return column.to_numpy(dtype=np.int64, na_value=0), np.zeros(len(blank), bool), blank
-        no = np.zeros(len(column), dtype=bool)
+        no = np.broadcast_to(False, (len(column),))  # read-only, no memory
         return column.to_numpy(), no, no
     if pd.api.types.is_float_dtype(column.dtype):
         floats = column.to_numpy(dtype=float, na_value=np.nan)
