@@ -89,7 +89,7 @@ class Inventory:
     def _with_attributes(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Attach combination and facility attributes by integer gathers (no string joins)."""
         combo = frame["combo"].to_numpy()
-        for column in ("activity", "year", "scope", "category", "carrier"):
+        for column in ("activity", "year", "scope", "category", "carrier", "instrument"):
             frame[column] = self._combos[column].to_numpy()[combo]
         code = frame["facility_code"].to_numpy()
         frame.insert(0, "facility", self._facility_ids[code])

@@ -12,13 +12,13 @@ import argparse
 import sys
 
 from .. import __version__
-from . import account, decompose, demo, factors, scenario
+from . import account, decompose, demo, factors, report, scenario
 from ._common import run_guarded
 
 __all__ = ["main"]
 
 #: Subcommand modules: each has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = (account, factors, scenario, decompose, demo)
+COMMANDS = (account, factors, report, scenario, decompose, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -154,15 +154,21 @@ def write_results(inventory: Inventory, folder: Path) -> list[Path]:
 _FORMULA_START = ("=", "+", "-", "@")
 
 
-def safe_csv(table: pd.DataFrame, path: Path | None = None) -> str | None:
-    """CSV (UTF-8 with BOM, so Excel shows Chinese) where text that a spreadsheet would run
-    as a formula is prefixed with an apostrophe."""
+def escape_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy where text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``
+    first) is prefixed with an apostrophe, for CSV and Excel exports."""
     out = table.copy()
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             text = out[column].astype(object)
             risky = text.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA_START))
             out[column] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
+def safe_csv(table: pd.DataFrame, path: Path | None = None) -> str | None:
+    """CSV (UTF-8 with BOM, so Excel shows Chinese) with formulas escaped."""
+    out = escape_formulas(table)
     if path is None:
         return out.to_csv(index=False)
     out.to_csv(path, index=False, encoding="utf-8-sig")

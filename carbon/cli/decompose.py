@@ -52,8 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="value added by year: sector or facility, year, value_added")
     parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
     parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
-    parser.add_argument("--profile", choices=("cn", "ipcc2006"), default="cn",
-                        help="factor profile (default: cn)")
+    parser.add_argument("--profile", default="cn", metavar="PROFILE",
+                        help="factor profile: cn (default), ipcc2006, or one added to "
+                        "factors/profiles.toml")
     parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
                         help="GWP100 set (default: AR5)")
     parser.add_argument("--method", choices=METHODS, default="additive",

@@ -11,6 +11,9 @@ A scenario file is TOML (see ``scenarios/`` for commented examples). Its tables:
 ``[economy]``      value added and its growth, for "dual control" intensities
 ``[[measures]]``   measures, applied in the order written, each with a start year and a ramp
 ``[targets]``      peak year, caps and intensity targets
+``[costs]``        discount rate, horizon and MACC settings (measures carry capex, opex...)
+``[optimize]``     budget and targets of the least-cost pathway (``--optimize``)
+``[uncertainty]``  distributions of drivers and measure parameters (``--monte-carlo``)
 
 Units are in every key's description (and so in ``parkcarbon scenario --schema``); rates and
 shares are fractions (0.05 = 5 %).
@@ -39,10 +42,14 @@ __all__ = [
     "Base",
     "BaseRow",
     "Construction",
+    "Costs",
+    "Distribution",
     "Driver",
     "Economy",
     "FactorPath",
+    "Optimize",
     "Spec",
+    "Uncertainty",
     "json_schema",
 ]
 
@@ -211,7 +218,8 @@ class Base(_Model):
     transfers: str | None = Field(None, description="intra-park energy sales, relative to this "
                                   "TOML file")
     factors: str | None = Field(None, description="user factor table, relative to this TOML file")
-    profile: Literal["cn", "ipcc2006"] = Field("cn", description="factor profile: cn or ipcc2006")
+    profile: str = Field("cn", description="factor profile: cn, ipcc2006, or one added to "
+                         "factors/profiles.toml (checked when the base year is accounted)")
     gwp: Literal["AR4", "AR5", "AR6"] = Field("AR5", description="GWP100 set: AR4, AR5 or AR6")
     sectors: list[BaseRow] | None = Field(None, description="sector totals of the base year, "
                                           "instead of activities")
@@ -272,6 +280,39 @@ class _Measure(_Model):
     target: Selector | None = Field(None, description="what the measure acts on: sector, "
                                     "carrier, facilities (default: see the measure type)")
     enabled: bool = Field(True, description="false to keep the measure in the file but skip it")
+    # -- costs (parkcarbon macc, scenario --optimize) -----------------------------------------
+    capex: NonNegative | None = Field(None, description="investment for the measure at full "
+                                      "size [CNY]; annualised with the capital recovery factor "
+                                      "over `lifetime` at `discount_rate`")
+    opex: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="operation and maintenance at full effect [CNY/yr]; negative for a "
+        "net saving")
+    savings: NonNegative | None = Field(None, description="costs saved at full effect, such as "
+                                        "energy not bought [CNY/yr]; subtracted from the cost")
+    lifetime: Positive | None = Field(None, description="economic lifetime [yr]: the capital "
+                                      "is charged (and renewed) every year of the horizon")
+    discount_rate: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] | None = Field(
+        None, description="discount rate [fraction/yr]; default: [costs] discount_rate")
+    binary: bool = Field(False, description="all-or-nothing for --optimize: level 0 or 1, "
+                         "never in between")
+    min_level: Fraction = Field(0.0, description="least level --optimize may choose (1 = "
+                                "the measure as written is a given)")
+    max_level: Fraction = Field(1.0, description="highest level --optimize may choose, as a "
+                                "fraction of the measure as written (an adoption limit)")
+
+    @model_validator(mode="after")
+    def _costs(self):
+        if self.capex and self.lifetime is None:
+            raise ValueError("capex needs lifetime (years) to be annualised")
+        if self.min_level > self.max_level:
+            raise ValueError(f"min_level ({self.min_level}) is above max_level "
+                             f"({self.max_level})")
+        return self
+
+    @property
+    def has_costs(self) -> bool:
+        """True when any cost field is given."""
+        return any(getattr(self, k) is not None for k in ("capex", "opex", "savings"))
 
     @model_validator(mode="after")
     def _timing(self):
@@ -461,6 +502,136 @@ class Targets(_Model):
                                              description="intensity targets")
 
 
+# -- costs and least-cost pathways ------------------------------------------------------------
+class Costs(_Model):
+    """Settings of marginal abatement cost curves and of ``--optimize``."""
+
+    discount_rate: Annotated[float, Field(ge=0.0, lt=1.0, allow_inf_nan=False)] = Field(
+        0.06, description="discount rate of measures that give none [fraction/yr]; default "
+        "0.06 (assumed, not from a source)")
+    horizon: Year | None = Field(None, description="last year counted in discounted costs and "
+                                 "abatement (default: end)")
+    currency: str = Field("CNY", description="currency of capex, opex and savings (a label)")
+    macc_year: Year | None = Field(None, description="year whose abatement [t CO2e/yr] sets the "
+                                   "widths of the MACC bars (default: cumulative abatement "
+                                   "over the horizon)")
+    macc_order: Literal["written", "cost"] = Field(
+        "written", description="'written': each measure's abatement after the ones written "
+        "before it (the ordered wedges); 'cost': cheapest first, each measure's abatement after "
+        "the cheaper ones")
+
+
+class Optimize(_Model):
+    """Least-cost pathway (``parkcarbon scenario FILE --optimize``): measure levels that meet
+    the targets at the least discounted cost."""
+
+    budget: NonNegative | None = Field(None, description="most capex the measures chosen may "
+                                       "need in all [CNY]")
+    targets: list[Literal["peak", "caps", "intensity"]] = Field(
+        ["peak", "caps", "intensity"], description="which of [targets] to meet")
+    max_iterations: int = Field(5, ge=1, le=50, description="re-runs of the engine with the "
+                                "levels chosen, tightening a target the linear model missed")
+
+
+# -- uncertainty (scenario --monte-carlo) ------------------------------------------------------
+class Distribution(_Model):
+    """A probability distribution of one uncertain quantity (in the quantity's own unit)."""
+
+    distribution: Literal["normal", "uniform", "triangular", "lognormal"] = Field(
+        "normal", description="normal (sd or u), uniform (low, high), triangular (low, mode, "
+        "high), lognormal (factor or u; median the nominal value)")
+    sd: NonNegative | None = Field(None, description="normal: standard deviation, in the "
+                                   "quantity's unit")
+    u: NonNegative | None = Field(None, description="normal or lognormal: half the 95 % "
+                                  "interval [% of the nominal value]")
+    low: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="uniform or triangular: lowest value")
+    high: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="uniform or triangular: highest value")
+    mode: Annotated[float, Field(allow_inf_nan=False)] | None = Field(
+        None, description="triangular: most likely value (default: the nominal value)")
+    factor: Annotated[float, Field(gt=1.0, allow_inf_nan=False)] | None = Field(
+        None, description="lognormal: the 95 % interval is nominal / factor to nominal x factor")
+
+    @model_validator(mode="after")
+    def _parameters(self):
+        kind = self.distribution
+        if getattr(self, "range", None) == "preset":
+            return self  # the preset gives the distribution
+        if kind == "normal" and (self.sd is None) == (self.u is None):
+            raise ValueError("a normal distribution needs sd or u (one of them)")
+        if kind in ("uniform", "triangular"):
+            if self.low is None or self.high is None:
+                raise ValueError(f"a {kind} distribution needs low and high")
+            if self.low > self.high:
+                raise ValueError(f"low ({self.low}) is above high ({self.high})")
+            if self.mode is not None and not self.low <= self.mode <= self.high:
+                raise ValueError(f"mode ({self.mode}) is outside low-high")
+        if kind == "lognormal" and (self.factor is None) == (self.u is None):
+            raise ValueError("a lognormal distribution needs factor or u (one of them)")
+        return self
+
+
+class UncertainBase(Selector, Distribution):
+    """The base-year emissions of the selected columns (the inventory's own uncertainty): a
+    multiplier, nominal 1, held for every year; e.g. u = 7 for +-7 %."""
+
+
+class UncertainRate(Selector, Distribution):
+    """A shift ``delta`` of the yearly rate of the selected columns, nominal 0, held for the
+    whole projection: the yearly factor (1 + rate) becomes (1 + rate)(1 + delta); give sd or
+    low/high [fraction/yr]."""
+
+
+class UncertainPath(Distribution):
+    """A factor path (the grid path): its change from the base year is scaled by a multiplier,
+    nominal 1 (0 = no change from the base year; 1.3 = 30 % more change)."""
+
+    carrier: Carrier = Field(description="the carrier of the path (electricity...)")
+    sector: Names | None = Field(None, description="sector name(s); default: every sector")
+    facilities: Names | None = Field(None, description="facility id(s); default: all")
+
+
+class UncertainMeasure(Distribution):
+    """A parameter of a measure: its value is drawn (nominal: the value in the file)."""
+
+    measure: str = Field(min_length=1, description="the measure's name (or type, when it has "
+                         "no name), as in the results")
+    parameter: str = Field(min_length=1, description="what varies: saving, share (prefab); "
+                           "mwh, hours, capacity_mw (rooftop PV: the yield); cut (efficiency); "
+                           "share, ratio (fuel_switch, electrification); share, mwh "
+                           "(green_power); capture (ccus)")
+    range: Literal["preset"] | None = Field(None, description="'preset': a triangular "
+                                            "distribution over the prefab saving preset's "
+                                            "range (low, value, high)")
+
+
+class UncertainEconomy(Distribution):
+    """A shift ``delta`` of the yearly growth of value added, nominal 0, as for growth."""
+
+
+class Uncertainty(_Model):
+    """Distributions for ``parkcarbon scenario FILE --monte-carlo N``."""
+
+    draws: int = Field(1000, ge=2, le=1_000_000, description="draws when the command line "
+                       "gives none")
+    seed: int | None = Field(0, ge=0, description="seed of the draws (reproducible); the "
+                             "command line's --seed wins")
+    percentiles: list[Annotated[float, Field(gt=0.0, lt=100.0)]] = Field(
+        [2.5, 5.0, 25.0, 50.0, 75.0, 95.0, 97.5], min_length=1,
+        description="percentiles of the fan of trajectories [%]")
+    base: list[UncertainBase] = Field(default_factory=list, description="base-year emissions")
+    growth: list[UncertainRate] = Field(default_factory=list, description="activity growth "
+                                        "rates")
+    intensity: list[UncertainRate] = Field(default_factory=list, description="energy "
+                                           "intensity rates")
+    factors: list[UncertainPath] = Field(default_factory=list, description="factor paths (the "
+                                         "grid path)")
+    measures: list[UncertainMeasure] = Field(default_factory=list, description="measure "
+                                             "parameters (prefab saving, PV yield...)")
+    economy: UncertainEconomy | None = Field(None, description="value added growth")
+
+
 class Shapley(_Model):
     exact_max: int = Field(8, ge=1, le=12, description="exact Shapley values up to this many "
                            "measures (2^n runs); above, permutation sampling")
@@ -493,6 +664,12 @@ class Spec(_Model):
     measures: list[Measure] = Field(default_factory=list, description="measures, in order")
     targets: Targets = Field(default_factory=Targets, description="targets")
     shapley: Shapley = Field(default_factory=Shapley, description="Shapley split settings")
+    costs: Costs = Field(default_factory=Costs, description="discount rate, horizon and MACC "
+                         "settings")
+    optimize: Optimize = Field(default_factory=Optimize, description="least-cost pathway "
+                               "settings (--optimize)")
+    uncertainty: Uncertainty | None = Field(None, description="distributions for "
+                                            "--monte-carlo")
 
     @field_validator("scopes")
     @classmethod

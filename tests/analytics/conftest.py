@@ -1,0 +1,86 @@
+"""Fixtures of the park-analytics tests: small hand-made parks, the sample park, the CLI.
+
+The sample park raises a FactorFallbackWarning (Guangdong has no 2023 provincial grid factor,
+REFERENCES.md), so it is accounted once per session, expecting the warning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+import pytest
+
+import carbon
+import carbon.analytics as ca
+from carbon.cli import report as report_command
+from carbon.cli._common import run_guarded
+from carbon.resources import data_dir
+
+
+def account(rows, facilities=None, transfers=None, **options) -> carbon.Inventory:
+    """Account rows given as dicts (facility, year, activity, quantity, unit[, instrument])."""
+    frame = pd.DataFrame(rows)
+    fac = pd.DataFrame(facilities) if facilities is not None else None
+    tr = pd.DataFrame(transfers) if transfers is not None else None
+    return carbon.account(frame, facilities=fac, transfers=tr, **options)
+
+
+def parse_json(text: str) -> dict:
+    """Exactly one JSON object, without NaN or Infinity."""
+    return json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+class Helpers:
+    """What the tests share (test modules cannot import conftest under importlib mode)."""
+
+    account = staticmethod(account)
+    parse_json = staticmethod(parse_json)
+
+
+@pytest.fixture(scope="session")
+def h() -> type[Helpers]:
+    return Helpers
+
+
+@pytest.fixture(scope="session")
+def park_dir():
+    return data_dir("examples") / "sample_park"
+
+
+@pytest.fixture(scope="session")
+def sample(park_dir) -> carbon.Inventory:
+    """The sample park, strict mode, expecting the Guangdong 2023 fallback warning."""
+    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
+        return carbon.account(park_dir / "activities.csv",
+                              facilities=park_dir / "facilities.csv",
+                              transfers=park_dir / "transfers.csv")
+
+
+@pytest.fixture(scope="session")
+def targets_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "examples" / "targets"
+
+
+@pytest.fixture(scope="session")
+def sample_report(sample, targets_dir) -> ca.ParkReport:
+    return ca.report(sample, base_year=2021,
+                     targets=targets_dir / "14th-five-year-plan.toml", top=5)
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``parkcarbon report ...``; returns (exit code, stdout, stderr)."""
+
+    def invoke(*argv):
+        parser = argparse.ArgumentParser(prog="parkcarbon report")
+        report_command.add_arguments(parser)
+        parser.set_defaults(run=report_command.run)
+        code = run_guarded(parser.parse_args([str(a) for a in argv]))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return invoke
