@@ -10,6 +10,7 @@ background thread (NumPy's sort releases the GIL) while the main thread aggregat
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -289,6 +290,8 @@ def start_duplicate_check(rows: Rows, bad: np.ndarray) -> Future:
     when two hashes are equal are the rows found again and compared exactly, so a hash
     collision is never reported as a duplicate. Rows already ``bad`` are left out: a row
     with an invalid cell is not the record a later good row could repeat.
+
+    The environment variable ``PARKCARBON_THREADS=1`` runs the check in the calling thread.
     """
 
     def find() -> tuple | None:
@@ -301,6 +304,10 @@ def start_duplicate_check(rows: Rows, bad: np.ndarray) -> Future:
         candidates = np.flatnonzero(np.isin(_row_hash(rows), repeated) & ~bad)
         return _exact_duplicates(rows, candidates)
 
+    if os.environ.get("PARKCARBON_THREADS") == "1":  # one thread: run it here and now
+        done: Future = Future()
+        done.set_result(find())
+        return done
     return _EXECUTOR.submit(find)
 
 
@@ -367,8 +374,8 @@ def group_sum(key: np.ndarray, weights: np.ndarray, size: int
         total = np.bincount(key, weights=weights, minlength=size)
         present = np.flatnonzero(total)
         zero = np.flatnonzero(weights == 0)
-        if zero.size:
-            present = np.union1d(present, key[zero])
+        if zero.size:  # rare: keys whose weights are all zero are present too
+            present = np.union1d(present, key[zero]).astype(np.int64)
         return present, total[present]
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
@@ -385,24 +392,15 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
     index_type = np.int32 if cells < 2**31 else np.int64
     all_good = good.all()
 
-    def keys(chunk: slice) -> np.ndarray:
-        key = rows.facility[chunk].astype(index_type)
-        key *= index_type(n_local)
-        key += rows.local[chunk] if all_good else np.where(good[chunk], rows.local[chunk],
-                                                          n_local - 1)
-        return key
-
-    if cells <= max(4 * rows.n, 1 << 20):  # dense: one bincount per chunk, summed
-        total = np.zeros(cells)
-        zero_keys = []
-        for chunk in _chunks(rows.n):
-            key, weights = keys(chunk), rows.quantity[chunk]
-            total += np.bincount(key, weights=weights, minlength=cells)
-            zero_keys.append(key[weights == 0])  # cells whose rows are all zero still count
-        present = np.union1d(np.flatnonzero(total), np.concatenate(zero_keys or [[]]))
-        present, quantity = present.astype(np.int64), total[present.astype(np.int64)]
+    # One int32 key a row (4 bytes), built in place: no other full-length temporary.
+    key = rows.facility.astype(index_type)
+    key *= index_type(n_local)
+    if all_good:
+        key += rows.local
     else:
-        present, quantity = group_sum(keys(slice(None)), rows.quantity, cells)
+        key += np.where(good, rows.local, n_local - 1)
+    present, quantity = group_sum(key, rows.quantity, cells)
+    del key
     facility, local = np.divmod(present, n_local)
     keep = local < n_local - 1
     return pd.DataFrame({"facility_code": facility[keep], "local": local[keep],
