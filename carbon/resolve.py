@@ -81,6 +81,8 @@ class Resolver:
         for set_name, activity, parameter in self.index:
             self.parameters[(set_name, activity)].add(parameter)
         self.user_meta = {f.activity: f for f in user_rows if f.scope is not None}
+        # Plain dicts: looked up once per combination and gas, never through DataFrame.loc.
+        self._meta = lib.activities[["scope", "category", "carrier"]].to_dict("index")
         self.fallbacks: set[Fallback] = set()
         self._gj_per_tce = float(registry().Quantity(1, "tce").to("GJ").magnitude)
 
@@ -128,13 +130,11 @@ class Resolver:
         if activity in self.user_meta:
             row = self.user_meta[activity]
             return int(row.scope), row.category or "other"
-        meta = self.lib.activities.loc[activity]
+        meta = self._meta[activity]
         return int(meta["scope"]), meta["category"]
 
     def carrier(self, activity: str) -> str:
-        if activity in self.lib.activities.index:
-            return self.lib.activities.at[activity, "carrier"]
-        return ""
+        return self._meta[activity]["carrier"] if activity in self._meta else ""
 
     def gases(self, activity: str, category: str) -> list[str]:
         """Gases counted for an activity: the profile's, plus any the user gives."""
