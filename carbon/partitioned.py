@@ -63,7 +63,7 @@ class _Merger:
 
     KEY = ("activity", "unit", "region", "year", "instrument")
 
-    def __init__(self) -> None:
+    def __init__(self, total_rows: int | None = None) -> None:
         self.facility_ids = pd.Index([], dtype=object)
         self.combo_keys: dict[tuple, int] = {}
         self.combos: list[dict] = []
@@ -74,7 +74,11 @@ class _Merger:
         self.sums = np.array([])
         self.rows = 0
         self.rejected: list[pd.DataFrame] = []
-        self.hashes: list[np.ndarray] = []
+        # One array for every good row's hash, filled in partition order and sorted in place at
+        # the end: 8 bytes a row. Grown by doubling when the row count is not known ahead.
+        self.hashes = np.empty(total_rows or 1 << 20, dtype=np.uint64)
+        self.hashed = 0
+        self.partitions = 0
         self.fallbacks: set = set()
 
     def add(self, part: Partial) -> None:
@@ -82,7 +86,8 @@ class _Merger:
         self.fallbacks |= part.fallbacks
         if len(part.rejected):
             self.rejected.append(part.rejected)
-        self.hashes.append(part.hashes)
+        self._keep_hashes(part.hashes)
+        self.partitions += 1
         new = pd.Index(part.facility_ids).difference(self.facility_ids)
         if len(new):
             self.facility_ids = self.facility_ids.append(pd.Index(new, dtype=object))
@@ -90,6 +95,15 @@ class _Merger:
         self.add_cells(part.facility_ids[cells["facility_code"].to_numpy()],
                        self.combo_codes(part.combos, part.gases)[cells["combo"].to_numpy()],
                        cells["quantity"].to_numpy())
+
+    def _keep_hashes(self, hashes: np.ndarray) -> None:
+        end = self.hashed + len(hashes)
+        if end > len(self.hashes):
+            grown = np.empty(max(end, 2 * len(self.hashes)), dtype=np.uint64)
+            grown[:self.hashed] = self.hashes[:self.hashed]
+            self.hashes = grown
+        self.hashes[self.hashed:end] = hashes
+        self.hashed = end
 
     def add_cells(self, facility_ids: np.ndarray, combo: np.ndarray,
                   quantity: np.ndarray) -> None:
@@ -130,22 +144,21 @@ class _Merger:
 def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
                                 setup: Setup) -> None:
     """Find rows equal to a row of another partition; raise (strict) or reject (lenient)."""
-    if len(merger.hashes) < 2:
+    if merger.partitions < 2:
         return
-    everything = np.concatenate(merger.hashes)
-    everything.sort()
+    everything = merger.hashes[:merger.hashed]
+    everything.sort()  # in place: no second copy of the hashes
     repeated = np.unique(everything[1:][everything[1:] == everything[:-1]])
-    del everything
+    merger.hashes, merger.hashed = np.empty(0, dtype=np.uint64), 0
     if not repeated.size:
-        return
-    holders = [i for i, h in enumerate(merger.hashes) if np.isin(h, repeated).any()]
-    if len(holders) < 2:
-        return  # repeats inside one partition were checked exactly there
+        return  # clean data stop here; what follows reads partitions again
     records = []
-    for i in holders:
+    for i in range(merger.partitions):
         table = reload(i)
         frame = table.frame
         hit = np.flatnonzero(np.isin(stable_row_hash(frame), repeated))
+        if not hit.size:
+            continue
         keys = frame.iloc[hit][["facility", "year", "activity", "quantity", "unit"]].astype(str)
         for optional in ("month", "instrument"):
             keys[optional] = frame[optional].iloc[hit].astype(str) if optional in frame else ""
@@ -195,9 +208,9 @@ def _take_back(merger: _Merger, table: Table, copies: pd.DataFrame, setup: Setup
 
 
 def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Table],
-                       setup: Setup, transfers) -> Inventory:
-    """Merge partition results into one inventory."""
-    merger = _Merger()
+                       setup: Setup, transfers, total_rows: int | None = None) -> Inventory:
+    """Merge partition results into one inventory (``total_rows`` sizes the hash array)."""
+    merger = _Merger(total_rows)
     for part in partials:
         merger.add(part)
     _cross_partition_duplicates(merger, reload, setup)
@@ -236,6 +249,12 @@ def parquet_partitions(path: str | Path) -> list[tuple[Path, int]]:
     return [(f, g) for f in files for g in range(pq.ParquetFile(f).num_row_groups)]
 
 
+def _row_group_rows(file: Path, group: int) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(file).metadata.row_group(group).num_rows
+
+
 def _read_row_group(file: Path, group: int) -> Table:
     import pyarrow.parquet as pq
 
@@ -270,7 +289,8 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
         for i in steps:
             yield account_partition(i, reload(i), setup)
 
-    return account_partitions(partials(), reload, setup, transfers)
+    total = sum(_row_group_rows(*part) for part in parts)
+    return account_partitions(partials(), reload, setup, transfers, total)
 
 
 # -- Dask ----------------------------------------------------------------------------------------
@@ -300,7 +320,8 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
     def reload(i: int) -> Table:
         return table(frame.get_partition(i).compute(), int(offsets[i]))
 
-    return account_partitions(iter(results), reload, setup, _computed(transfers))
+    return account_partitions(iter(results), reload, setup, _computed(transfers),
+                              int(np.sum(lengths)))
 
 
 def _partition_task(index: int, part: pd.DataFrame, offset: int, label: str,
