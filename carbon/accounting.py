@@ -33,12 +33,15 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
 
     Parameters
     ----------
-    activities : DataFrame or path
+    activities : DataFrame, dask DataFrame or path
         Activity records (DESIGN.md "Input tables"): ``facility``, ``year``, ``activity``,
         ``quantity`` [any unit whose dimension fits the activity], ``unit``; optional
         ``month``, ``instrument``, ``uncertainty`` [%]. A CSV, an ``.xlsx`` workbook (sheet
         ``activities``; its ``facilities``, ``transfers`` and ``factors`` sheets are read too
-        when the matching argument is None) or Parquet (a file or a folder).
+        when the matching argument is None) or Parquet (a file or a folder, read into memory;
+        :func:`carbon.partitioned.account_parquet` streams it instead). A Dask DataFrame is
+        accounted partition by partition (:func:`carbon.partitioned.account_dask`): same
+        numbers, no per-row ledger.
     facilities, transfers, factors : DataFrame or path, optional
         Facility attributes (``region`` selects regional factors), intra-park energy sales,
         and user factor rows that win over the library.
@@ -123,8 +126,8 @@ class Accounted:
 def account_rows(table: Table, setup: Setup, duplicates: bool = True) -> Accounted:
     """Check, aggregate and resolve one table; raise in strict mode if any row is bad.
 
-    ``duplicates=False`` leaves the duplicate check to the caller (partitioned runs check
-    across partitions).
+    ``duplicates=False`` skips the duplicate check (a partition read again to take rows back
+    out was checked the first time).
     """
     rows = encode_rows(table, setup.lib, setup.user_keys, setup.facilities)
     good = ~rows.issues.bad_mask(rows.n)
