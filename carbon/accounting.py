@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import FactorFallbackWarning, InputError, ParameterError
-from .factors import Library, Profile, library
+from .factors import Factor, Library, Profile, library
 from .inventory import Inventory, RowLevel
 from .io import EXCEL_SUFFIXES, Table, read_table, workbook_sheets
 from .kernel import Rows, aggregate, encode_rows, start_duplicate_check
@@ -85,7 +85,8 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
         gases=accounted.combos.gases, facilities=setup.facilities, transfers=transfer_table,
         fallbacks=setup.resolver.fallbacks, profile=setup.profile.name, gwp=gwp,
         library=setup.lib, rows_input=rows.n, rejected=rows.issues.rejected(),
-        row_level=RowLevel(rows, accounted.good, accounted.combos.lookup, act))
+        row_level=RowLevel(rows, accounted.good, accounted.combos.lookup, act),
+        user_factors=setup.user_rows)
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Setup:
     user_keys: set[str]
     gwp: str
     strict: bool
+    user_rows: list[Factor]
 
     @classmethod
     def build(cls, facilities, factors, profile: str, gwp: str, strict: bool) -> Setup:
@@ -110,7 +112,7 @@ class Setup:
         user_rows = read_user_factors(_optional(factors, "factors"), lib)
         facility_table = read_facilities(_optional(facilities, "facilities"), lib)
         return cls(lib, chosen, Resolver(lib, chosen, user_rows), facility_table,
-                   user_activity_keys(user_rows), gwp, strict)
+                   user_activity_keys(user_rows), gwp, strict, user_rows)
 
 
 @dataclass

@@ -59,9 +59,11 @@ class Factor:
     canonical: float
     confidence: str
     note: str = ""
-    uncertainty: float | None = None
+    uncertainty: float | None = None  # half-width of the 95 % interval [%] (user rows)
     scope: int | None = None
     category: str | None = None
+    lower: float | None = None  # 95 % bounds [unit], where the source gives them
+    upper: float | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,8 @@ def _read_table(path: Path) -> list[Factor]:
             set=set_name, activity=row.activity, parameter=row.parameter, value=float(row.value),
             unit=row.unit, region=region, year=year, denominator=denominator,
             canonical=canonical_value, confidence=row.confidence, note=row.note,
+            lower=_optional_float(getattr(row, "lower", "")),
+            upper=_optional_float(getattr(row, "upper", "")),
         ))
     return factors + _derived_co2(factors)
 

@@ -56,13 +56,16 @@ class Inventory:
     def __init__(self, *, cells: pd.DataFrame, facility_ids: np.ndarray, combos: pd.DataFrame,
                  gases: pd.DataFrame, facilities: pd.DataFrame, transfers: pd.DataFrame,
                  fallbacks, profile: str, gwp: str, library, rows_input: int,
-                 rejected: pd.DataFrame, row_level: RowLevel | None = None):
+                 rejected: pd.DataFrame, row_level: RowLevel | None = None,
+                 user_factors: list | tuple = ()):
         self.profile, self.gwp = profile, gwp
         self.facilities = facilities
         self.rejected = rejected
         self.rows = {"input": int(rows_input), "accounted": int(rows_input - len(rejected)),
                      "rejected": len(rejected)}
         self._row_level = row_level
+        #: The user's factor rows by factor_id (their sources and uncertainties).
+        self.user_factors = {f.factor_id: f for f in user_factors}
         self._combos, self._library = combos, library
         self._facility_ids = facility_ids
         self._gases = gases.assign(gwp=[gwp_value(g, gwp, o or None)
@@ -293,6 +296,9 @@ class Inventory:
                        for part in chunk.split(" / "))
         ids.update(self._combos["tce_factor_id"])
         table = self._library.factors
+        if self.user_factors:
+            table = pd.concat([pd.DataFrame([f.__dict__ for f in self.user_factors.values()]),
+                               table], ignore_index=True)
         return table[table["factor_id"].isin(ids)].reset_index(drop=True)
 
     # -- per-row ledger ----------------------------------------------------------------------

@@ -37,17 +37,22 @@ class Table:
         return self.row_numbers[positions]
 
 
+def _without_blank_records(frame: pd.DataFrame, label: str) -> Table:
+    """Drop records whose every cell is empty (blank lines), keeping each record's row number."""
+    blank = np.ones(len(frame), dtype=bool)
+    for column in frame.columns:
+        blank &= (frame[column].fillna("").astype(str).str.strip() == "").to_numpy()
+    if not blank.any():
+        return Table(frame, label)
+    return Table(frame[~blank].reset_index(drop=True), label, np.flatnonzero(~blank) + 2)
+
+
 def _read_csv(path: Path) -> Table:
     # utf-8-sig: Excel's "CSV UTF-8" export starts with a byte-order mark. Blank lines are read
     # and then dropped, so every record keeps the row number a spreadsheet shows for it.
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
                         skip_blank_lines=False)
-    blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:  # a blank line reads as a record of empty cells
-        blank &= (frame[column].fillna("") == "").to_numpy()
-    if not blank.any():
-        return Table(frame, path.name)
-    return Table(frame[~blank].reset_index(drop=True), path.name, np.flatnonzero(~blank) + 2)
+    return _without_blank_records(frame, path.name)
 
 
 def workbook_sheets(path: str | Path) -> list[str]:
@@ -61,12 +66,12 @@ def workbook_sheets(path: str | Path) -> list[str]:
         book.close()
 
 
-def _read_excel(path: Path, name: str) -> tuple[pd.DataFrame, str]:
+def _read_excel(path: Path, name: str) -> Table:
     sheets = workbook_sheets(path)
     sheet = name if name in sheets else sheets[0]
     frame = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False,
                           engine="openpyxl")
-    return frame, f"{path.name}, sheet {sheet}"
+    return _without_blank_records(frame, f"{path.name}, sheet {sheet}")
 
 
 def read_table(source: object, name: str = "activities") -> Table:
@@ -94,8 +99,7 @@ def read_table(source: object, name: str = "activities") -> Table:
     if suffix == ".csv":
         return _read_csv(path)
     if suffix in EXCEL_SUFFIXES:
-        frame, label = _read_excel(path, name)
-        return Table(frame, label)
+        return _read_excel(path, name)
     raise InputError([Problem("file", f"cannot read {path.name}", file=str(path),
                               accepted=".csv, .xlsx, .parquet or a folder of .parquet files")])
 

@@ -236,7 +236,7 @@ def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Tabl
         cells=merger.cells(), facility_ids=facility_ids, combos=combos, gases=gases,
         facilities=setup.facilities, transfers=transfer_table, fallbacks=setup.resolver.fallbacks,
         profile=setup.profile.name, gwp=setup.gwp, library=setup.lib, rows_input=merger.rows,
-        rejected=rejected)
+        rejected=rejected, user_factors=setup.user_rows)
 
 
 # -- Parquet on one machine ----------------------------------------------------------------------

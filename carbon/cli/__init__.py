@@ -12,13 +12,23 @@ import argparse
 import sys
 
 from .. import __version__
-from . import account, decompose, demo, factors, report, scenario
+from . import (
+    account,
+    decompose,
+    demo,
+    factors,
+    macc,
+    report,
+    scenario,
+    template,
+    uncertainty,
+)
 from ._common import run_guarded
 
 __all__ = ["main"]
 
 #: Subcommand modules: each has NAME, HELP, add_arguments(parser) and run(args) -> int.
-COMMANDS = (account, factors, report, scenario, decompose, demo)
+COMMANDS = (account, factors, report, scenario, uncertainty, decompose, macc, demo, template)
 
 
 def build_parser() -> argparse.ArgumentParser:

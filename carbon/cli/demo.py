@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     inputs.mkdir(exist_ok=True)
     for name in ("activities.csv", "facilities.csv", "transfers.csv"):
         shutil.copyfile(park / name, inputs / name)
-    scenarios = run_demo(output / "scenarios")
+    scenarios = run_demo(output / "scenarios", progress=False if args.quiet else None)
     if args.format == "json":
         sys.stdout.write(dump_json(inventory.summary()) + "\n")
     else:

@@ -8,6 +8,8 @@ FILE holds the activity records, as for 'parkcarbon account'. Examples:
       --targets 14th-five-year-plan.toml --compare-profile ipcc2006 --output results/
   parkcarbon report park.xlsx --value-added va.csv --format json
   parkcarbon report activities.csv --facilities facilities.csv --format xlsx -o report.xlsx
+  parkcarbon report park.xlsx --targets 14th-five-year-plan.toml --format html --lang zh \\
+      -o report.html
 
 The value-added table has columns facility (or sector), year, value_added,
 value_added_unit (10^4 CNY, 万元, 10^8 CNY...); a workbook FILE may hold it as a sheet named
@@ -15,9 +17,12 @@ value_added_unit (10^4 CNY, 万元, 10^8 CNY...); a workbook FILE may hold it as
 says so. The membership table (--membership) has facility, joined and/or left (years).
 
 With --output DIR, the report is written there (report.txt, report.json, one CSV per table,
-or report.xlsx, following --format) with the charts as PNG files; with --output FILE.ext a
-single file. Without --output: table and json print on stdout; csv prints the dual-control
-table.
+report.xlsx or report.html, following --format) with the charts as PNG files; with --output
+FILE.ext a single file. Without --output: table, json and html print on stdout; csv prints
+the dual-control table. The HTML report is one self-contained file (charts embedded, no link
+to anything) that a park office can e-mail; xlsx holds the same tables, one sheet each, with
+the data-quality tables (confidence, top_factors, fallbacks, rejected, factors_used).
+--lang zh gives Chinese titles, headings, captions and indicator names (html).
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from ..accounting import account
 from ..analytics import GreenFactoryRule, ParkReport, report
 from ..analytics.dual_control import wide
 from ..errors import ParameterError
+from ..htmlreport import LANGS, park_html, quality_tables
+from ..inventory import Inventory
 from ..io import EXCEL_SUFFIXES, workbook_sheets
 from ..units import GWP_SETS
 from ._common import add_format, dump_json, escape_formulas, note, number, safe_csv
@@ -41,7 +48,7 @@ from ._common import add_format, dump_json, escape_formulas, note, number, safe_
 NAME = "report"
 HELP = "park analytics: dual control, targets, views, benchmarks, base year"
 
-FORMATS = ("table", "json", "csv", "xlsx")
+FORMATS = ("table", "json", "csv", "xlsx", "html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -89,7 +96,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-charts", action="store_true", help="write no PNG charts")
     parser.add_argument("--output", "-o", metavar="PATH",
                         help="a folder (report, tables and charts) or a file (.txt, .json, "
-                        ".csv, .xlsx)")
+                        ".csv, .xlsx, .html)")
+    parser.add_argument("--lang", choices=LANGS, default="en",
+                        help="language of the html report: en (default) or zh")
     add_format(parser, FORMATS)
 
 
@@ -107,9 +116,16 @@ def _workbook_value_added(args: argparse.Namespace):
 
 def build(args: argparse.Namespace) -> ParkReport:
     """Account FILE (twice with --compare-profile) and analyse it."""
+    return analyse(args)[0]
+
+
+def analyse(args: argparse.Namespace, steps=None) -> tuple[ParkReport, Inventory]:
+    """The report and the inventory it analyses; ``steps``, a progress bar, advances once
+    per stage (accounting, the compared profile, the analysis)."""
     common = {"facilities": args.facilities, "transfers": args.transfers,
               "factors": args.factors, "gwp": args.gwp, "strict": not args.lenient}
     inventory = account(args.file, profile=args.profile, **common)
+    _advance(steps, "analysing")
     rejected = inventory.rows["rejected"]
     if rejected:
         note(args, f"parkcarbon: {rejected} row(s) rejected; first ones:\n"
@@ -117,40 +133,67 @@ def build(args: argparse.Namespace) -> ParkReport:
                          .itertuples()))
     other = (account(args.file, profile=args.compare_profile, **common)
              if args.compare_profile else None)
+    _advance(steps, "analysing")
     if not 0 <= args.significance < 100:
         raise ParameterError("--significance", "parkcarbon report", "a percentage in [0, 100)",
                              args.significance)
     rule = GreenFactoryRule(quantile=args.green_quantile, no_growth=not args.allow_growth,
                             min_peers=args.min_peers)
-    return report(inventory, value_added=_workbook_value_added(args),
+    park = report(inventory, value_added=_workbook_value_added(args),
                   base_year=args.base_year, targets=args.targets, compare=other,
                   supply_coal_rate=args.supply_coal_rate,
                   grid_non_fossil=args.grid_non_fossil, significance=args.significance / 100,
                   membership=args.membership, top=args.top, year=args.year, green_rule=rule)
+    _advance(steps, "writing")
+    return park, inventory
+
+
+def _advance(steps, stage: str) -> None:
+    if steps is not None:
+        steps.update(1)
+        steps.set_description(stage)
+
+
+def _progress(args: argparse.Namespace, total: int):
+    """A progress bar over the stages, on stderr when it is a terminal (not with --quiet)."""
+    from ..uncertainty.progress import progress_bar
+
+    return progress_bar(total, "accounting", enabled=False if args.quiet else None,
+                        unit="step")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.format == "xlsx" and args.output is None:
         raise ParameterError("--output", "parkcarbon report", "a folder or an .xlsx file "
                              "with --format xlsx (a workbook is not written to stdout)", None)
-    park = build(args)
+    with _progress(args, 4) as steps:
+        park, inventory = analyse(args, steps)
+        written = _emit(args, park, inventory)
+        _advance(steps, "done")
+    if written:
+        note(args, written)
+    return 0
+
+
+def _emit(args: argparse.Namespace, park: ParkReport, inventory: Inventory) -> str:
+    """Print or write the report as --format and --output say; returns the note to show."""
     if args.output is None:
         if args.format == "csv":
             sys.stdout.write(safe_csv(park.dual_control))
-            note(args, "parkcarbon: printed the dual-control table; --output DIR writes every "
-                 "table")
-        else:
-            sys.stdout.write(_text(park, args.format) + "\n")
-        return 0
+            return ("parkcarbon: printed the dual-control table; --output DIR writes every "
+                    "table")
+        text = (park_html(park, inventory, args.lang) if args.format == "html"
+                else _text(park, args.format) + "\n")
+        sys.stdout.write(text)
+        return ""
     output = Path(args.output)
     if output.suffix:
         output.parent.mkdir(parents=True, exist_ok=True)
-        _write_file(park, output, args.format)
-        note(args, f"parkcarbon: wrote {output}")
-        return 0
-    written = write_folder(park, output, args.format, charts=not args.no_charts, args=args)
-    note(args, f"parkcarbon: wrote {len(written)} files to {output}/")
-    return 0
+        _write_file(park, output, args.format, inventory, args.lang)
+        return f"parkcarbon: wrote {output}"
+    written = write_folder(park, output, args.format, charts=not args.no_charts, args=args,
+                           inventory=inventory, lang=args.lang)
+    return f"parkcarbon: wrote {len(written)} files to {output}/"
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -158,9 +201,16 @@ def _text(park: ParkReport, fmt: str) -> str:
     return dump_json(park.to_dict()) if fmt == "json" else report_text(park)
 
 
-def _write_file(park: ParkReport, path: Path, fmt: str) -> None:
-    if fmt == "xlsx" or path.suffix.lower() in EXCEL_SUFFIXES:
-        write_xlsx(park, path)
+def _write_file(park: ParkReport, path: Path, fmt: str, inventory: Inventory | None = None,
+                lang: str = "en") -> None:
+    suffix = path.suffix.lower()
+    if fmt == "xlsx" or suffix in EXCEL_SUFFIXES:
+        write_xlsx(park, path, inventory)
+    elif fmt == "html" or suffix in (".html", ".htm"):
+        if inventory is None:
+            raise ParameterError("inventory", "parkcarbon report", "the inventory of the report "
+                                 "for an HTML report", None)
+        path.write_text(park_html(park, inventory, lang), encoding="utf-8")
     elif fmt == "csv":
         safe_csv(park.dual_control, path)
     else:
@@ -168,20 +218,21 @@ def _write_file(park: ParkReport, path: Path, fmt: str) -> None:
 
 
 def write_folder(park: ParkReport, folder: Path, fmt: str, charts: bool = True,
-                 args: argparse.Namespace | None = None) -> list[Path]:
-    """The report in ``folder``: report.txt / report.json / one CSV per table / report.xlsx,
-    and the charts."""
+                 args: argparse.Namespace | None = None, inventory: Inventory | None = None,
+                 lang: str = "en") -> list[Path]:
+    """The report in ``folder``: report.txt / report.json / one CSV per table / report.xlsx /
+    report.html, and the charts."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     if fmt == "csv":
-        for name, table in park.tables().items():
+        for name, table in all_tables(park, inventory).items():
             path = folder / f"{name}.csv"
             safe_csv(table, path)
             written.append(path)
     else:
         path = folder / {"table": "report.txt", "json": "report.json",
-                         "xlsx": "report.xlsx"}[fmt]
-        _write_file(park, path, fmt)
+                         "xlsx": "report.xlsx", "html": "report.html"}[fmt]
+        _write_file(park, path, fmt, inventory, lang)
         written.append(path)
     if charts:
         try:
@@ -194,7 +245,17 @@ def write_folder(park: ParkReport, folder: Path, fmt: str, charts: bool = True,
     return written
 
 
-def write_xlsx(park: ParkReport, path: Path) -> None:
+def all_tables(park: ParkReport, inventory: Inventory | None = None) -> dict[str, pd.DataFrame]:
+    """The report's tables and, with its inventory, the data-quality tables (``confidence``,
+    ``top_factors``, ``fallbacks``, ``rejected``, ``factors_used``): the sheets of the Excel
+    report, the CSV files of a folder, the tables of the HTML report."""
+    tables = dict(park.tables())
+    if inventory is not None:
+        tables.update({k: v for k, v in quality_tables(inventory).items() if v is not None})
+    return tables
+
+
+def write_xlsx(park: ParkReport, path: Path, inventory: Inventory | None = None) -> None:
     """One sheet per table, plus 'about' (metadata and notes); formula-like text escaped."""
     about = pd.DataFrame(
         [{"key": k, "value": v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}
@@ -202,7 +263,7 @@ def write_xlsx(park: ParkReport, path: Path) -> None:
         + [{"key": "note", "value": n} for n in park.notes])
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         escape_formulas(about).to_excel(writer, sheet_name="about", index=False)
-        for name, table in park.tables().items():
+        for name, table in all_tables(park, inventory).items():
             escape_formulas(table).to_excel(writer, sheet_name=name[:31], index=False)
 
 

@@ -13,6 +13,29 @@ Several files are compared in one table and one chart. Examples:
 With --output DIR it writes summary.json, the tables as CSV (totals, emissions by sector,
 carrier and scope, wedges, targets, measures) and PNG charts (trajectory, wedges, sectors; with
 several files also comparison.png) into DIR (one sub-folder per scenario when several).
+
+--format html writes one self-contained page (charts embedded, no link to anything) with the
+peak and target verdicts, trajectory, wedge and sector charts and the measures; --format xlsx
+writes the same tables as sheets (every scenario in each, with a 'scenario' column). Both go
+to --output FILE (.html, .xlsx) or, with --output DIR, beside the usual files (report.html,
+report.xlsx); html without --output prints on stdout. --lang zh gives Chinese labels:
+
+  parkcarbon scenario --bundled --format html --lang zh -o scenarios.html
+  parkcarbon scenario scenarios/full-pathway.toml --format xlsx -o full-pathway.xlsx
+
+Uncertainty and costs:
+
+  parkcarbon scenario scenarios/full-pathway.toml --monte-carlo 1000 --seed 1
+  parkcarbon scenario scenarios/full-pathway.toml --optimize --format json
+
+--monte-carlo N draws the file's [uncertainty] distributions (growth rates, the grid path,
+measure parameters such as the prefab saving or the PV yield) N times (default: the file's
+[uncertainty] draws) and reports a fan of trajectories (percentiles per year), the probability
+of peaking by the target year and of meeting each target (fan.csv, peak_years.csv, fan.png with
+--output). --optimize finds the measure levels that meet [targets] at the least discounted
+cost (measures carry capex, opex, lifetime; [optimize] budget limits capex), with the binding
+constraints and, when no levels meet the targets, the shortfall (optimum.csv,
+constraints.csv, pathway.png).
 """
 
 from __future__ import annotations
@@ -28,21 +51,36 @@ from ._common import add_format, dump_json, note, number, safe_csv
 NAME = "scenario"
 HELP = "project a park with measures: peak year, targets, wedges and charts"
 
+#: html and xlsx are documents: one file with every scenario (see write_document).
+FORMATS = ("table", "json", "csv", "html", "xlsx")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="scenario file(s) (.toml)")
     parser.add_argument("--bundled", action="store_true",
                         help="run the bundled scenarios of the sample park (after any FILE)")
     parser.add_argument("--output", "-o", metavar="DIR",
-                        help="also write summary.json, CSV tables and PNG charts into DIR")
+                        help="also write summary.json, CSV tables and PNG charts into DIR; "
+                        "with --format html or xlsx, DIR or one .html / .xlsx file")
     parser.add_argument("--no-charts", action="store_true", help="with --output: no PNG charts")
     parser.add_argument("--schema", action="store_true",
                         help="print the JSON Schema of scenario files and exit")
-    add_format(parser)
+    parser.add_argument("--monte-carlo", dest="monte_carlo", type=int, nargs="?", const=0,
+                        metavar="N", help="draw the file's [uncertainty] distributions N times "
+                        "(default N: the file's [uncertainty] draws): fan of trajectories and "
+                        "probabilities of meeting the targets")
+    parser.add_argument("--seed", type=int, metavar="S",
+                        help="seed of --monte-carlo (default: the file's [uncertainty] seed)")
+    parser.add_argument("--optimize", action="store_true",
+                        help="least-cost measure levels that meet [targets] (measures need "
+                        "capex, opex, lifetime)")
+    parser.add_argument("--lang", choices=("en", "zh"), default="en",
+                        help="language of the html report: en (default) or zh")
+    add_format(parser, FORMATS)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scenario import bundled_files, json_schema, load
+    from ..scenario import bundled_files, json_schema
 
     if args.schema:
         sys.stdout.write(dump_json(json_schema()) + "\n")
@@ -52,7 +90,15 @@ def run(args: argparse.Namespace) -> int:
         print("parkcarbon scenario: error: give a scenario FILE (or --bundled, or --schema)",
               file=sys.stderr)
         return 2
-    results = _unique_names([load(path).run() for path in files])
+    if args.seed is not None and args.monte_carlo is None:
+        print("parkcarbon scenario: error: --seed goes with --monte-carlo", file=sys.stderr)
+        return 2
+    scenarios = load_all(files, enabled=False if args.quiet else None)
+    results = _unique_names([s.run() for s in scenarios])
+    for scenario, result in zip(scenarios, results, strict=True):
+        _extras(args, scenario, result)
+    if args.format in ("html", "xlsx"):
+        return write_document(args, results)
     if args.format == "json":
         objects = [r.to_dict() for r in results]
         body = objects[0] if len(objects) == 1 else {"scenarios": objects}
@@ -60,13 +106,36 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(safe_csv(_totals(results)))
     else:
-        print("\n\n".join(scenario_table(r) for r in results))
+        print("\n\n".join(_full_table(r) for r in results))
         if len(results) > 1:
             print("\n" + comparison_table(results))
     if args.output:
         written = write_outputs(results, Path(args.output), charts=not args.no_charts)
         note(args, f"parkcarbon: wrote {len(written)} files to {args.output}/")
     return 0
+
+
+def _extras(args: argparse.Namespace, scenario, result) -> None:
+    """Monte Carlo and least-cost pathway of one scenario, when asked."""
+    if getattr(args, "monte_carlo", None) is not None:
+        from ..uncertainty.scenario import monte_carlo
+
+        result.monte_carlo = monte_carlo(scenario, draws=args.monte_carlo or None,
+                                         seed=args.seed,
+                                         progress=False if args.quiet else None)
+    if getattr(args, "optimize", False):
+        from ..optimize import least_cost
+
+        result.optimization = least_cost(scenario)
+
+
+def _full_table(result) -> str:
+    parts = [scenario_table(result)]
+    if result.monte_carlo is not None:
+        parts.append(result.monte_carlo.text())
+    if result.optimization is not None:
+        parts.append(result.optimization.text())
+    return "\n\n".join(parts)
 
 
 def _unique_names(results: list) -> list:
@@ -83,6 +152,11 @@ def _totals(results) -> pd.DataFrame:
     for r in results:
         frame = r.totals()
         frame.insert(0, "scenario", r.name)
+        if r.monte_carlo is not None:
+            for p, values in r.monte_carlo.fan.items():
+                frame[f"mc_p{p:g}"] = values
+        if r.optimization is not None and r.optimization.emissions is not None:
+            frame["least_cost_co2e"] = r.optimization.emissions
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
@@ -194,10 +268,31 @@ def write_result(result, folder: Path, charts: bool = True) -> list[Path]:
         path = folder / f"{name}.csv"
         safe_csv(table, path)
         written.append(path)
+    extra_tables = {}
+    if result.monte_carlo is not None:
+        extra_tables.update(result.monte_carlo.tables())
+    if result.optimization is not None:
+        extra_tables.update(result.optimization.tables())
+    for name, table in extra_tables.items():
+        path = folder / f"{name}.csv"
+        safe_csv(table, path)
+        written.append(path)
     if charts:
         from ..scenario.plot import save_charts
 
         written += save_charts(result, folder)
+        if result.monte_carlo is not None:
+            from ..uncertainty.plot import plot_fan
+
+            path = folder / "fan.png"
+            plot_fan(result.monte_carlo).savefig(path, dpi=120)
+            written.append(path)
+        if result.optimization is not None:
+            from ..optimize.plot import plot_pathway
+
+            path = folder / "pathway.png"
+            plot_pathway(result, result.optimization).savefig(path, dpi=120)
+            written.append(path)
     return written
 
 
@@ -222,11 +317,78 @@ def write_outputs(results, folder: Path, charts: bool = True) -> list[Path]:
     return written
 
 
-def run_demo(folder: Path, charts: bool = True) -> str:
+def run_demo(folder: Path, charts: bool = True, progress: bool | None = None) -> str:
     """Run the bundled scenarios for ``parkcarbon demo``: write their results into ``folder``
-    (one sub-folder each, plus comparison.png) and return the comparison table to print."""
-    from ..scenario import run_bundled
+    (one sub-folder each, plus comparison.png) and return the comparison table to print.
+    ``progress``: a bar on stderr when it is a terminal (None), never (False)."""
+    from ..scenario import bundled_files
 
-    results = list(run_bundled().values())
+    results = _unique_names([s.run() for s in load_all(bundled_files(), enabled=progress)])
     write_outputs(results, folder, charts=charts)
     return comparison_table(results)
+
+
+# -- documents: one HTML page or one workbook ------------------------------------------------
+def load_all(files, enabled: bool | None = None) -> list:
+    """Load scenario files (accounting each base year) with a progress bar on stderr when it
+    is a terminal (``enabled=None``), never with ``enabled=False``."""
+    from ..scenario import load
+    from ..uncertainty.progress import progress_bar
+
+    with progress_bar(len(files), "scenarios", enabled, unit="file") as bar:
+        loaded = []
+        for path in files:
+            loaded.append(load(path))
+            bar.update(1)
+    return loaded
+
+
+def write_document(args: argparse.Namespace, results) -> int:
+    """--format html / xlsx: the results as one self-contained HTML page or one workbook.
+
+    Without --output the page prints on stdout (a workbook needs --output); --output FILE
+    (.html, .xlsx) writes that file; --output DIR writes the usual folder plus report.html or
+    report.xlsx.
+    """
+    from ..errors import ParameterError
+
+    if args.output is None:
+        if args.format == "xlsx":
+            raise ParameterError("--output", "parkcarbon scenario", "a folder or an .xlsx "
+                                 "file with --format xlsx (a workbook is not written to "
+                                 "stdout)", None)
+        sys.stdout.write(_html(results, args))
+        return 0
+    output = Path(args.output)
+    if output.suffix:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        written = [output]
+    else:
+        written = write_outputs(results, output, charts=not args.no_charts)
+        written.append(output / f"report.{args.format}")
+    target = written[-1]
+    if args.format == "html":
+        target.write_text(_html(results, args), encoding="utf-8")
+    else:
+        write_scenario_xlsx(results, target)
+    note(args, f"parkcarbon: wrote {target}" if output.suffix else
+         f"parkcarbon: wrote {len(written)} files to {output}/")
+    return 0
+
+
+def _html(results, args: argparse.Namespace) -> str:
+    from ..htmlreport import scenario_html
+
+    return scenario_html(results, args.lang, charts=not args.no_charts)
+
+
+def write_scenario_xlsx(results, path: Path) -> None:
+    """One sheet per table (every scenario in each, with a ``scenario`` column): verdicts,
+    totals, emissions, wedges, wedges_by_sector, targets, measures; formula-like text
+    escaped."""
+    from ..htmlreport import scenario_tables
+    from ._common import escape_formulas
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, table in scenario_tables(results).items():
+            escape_formulas(table).to_excel(writer, sheet_name=name[:31], index=False)

@@ -120,6 +120,10 @@ class Scenario:
                  *((f"factors[{i + 1}]", s) for i, s in enumerate(spec.factors)),
                  *((f"measures[{i + 1}].target", m.target) for i, m in enumerate(spec.measures)
                    if m.target is not None)]
+        if spec.uncertainty is not None:  # --monte-carlo draws for these facilities alone
+            for key in ("base", "growth", "intensity", "factors"):
+                named += [(f"uncertainty.{key}[{i + 1}]", s)
+                          for i, s in enumerate(getattr(spec.uncertainty, key))]
         out: dict[str, str] = {}
         for key, selector in named:
             for facility in selector.facilities or ():

@@ -20,7 +20,8 @@ from matplotlib.ticker import FuncFormatter
 
 from .results import ScenarioResult
 
-__all__ = ["plot_comparison", "plot_sectors", "plot_trajectory", "plot_wedges", "save_charts"]
+__all__ = ["cjk_font", "plot_comparison", "plot_sectors", "plot_trajectory", "plot_wedges",
+           "save_charts"]
 
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei",
               "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
@@ -34,6 +35,11 @@ def _cjk() -> FontProperties | None:
         if name in names:
             return FontProperties(family=name)
     return None
+
+
+def cjk_font() -> FontProperties | None:
+    """An installed font with Chinese glyphs (Noto Sans CJK, WenQuanYi, SimHei...), or None."""
+    return _cjk()
 
 
 def _font(text: str) -> dict:

@@ -69,6 +69,10 @@ class ScenarioResult:
     meta: dict
     notes: list[str] = field(default_factory=list)
     fallbacks: list[dict] = field(default_factory=list)
+    #: Set by ``parkcarbon scenario --monte-carlo`` / ``--optimize`` (carbon.uncertainty /
+    #: carbon.optimize results); their ``to_dict()`` joins the JSON object when set.
+    monte_carlo: object | None = None
+    optimization: object | None = None
 
     # -- series ------------------------------------------------------------------------------
     @property
@@ -246,6 +250,10 @@ class ScenarioResult:
             "targets": _clean(self.targets),
             "notes": list(self.notes), "fallbacks": _clean(self.fallbacks),
         }
+        if self.monte_carlo is not None:
+            out["monte_carlo"] = _clean(self.monte_carlo.to_dict())
+        if self.optimization is not None:
+            out["optimization"] = _clean(self.optimization.to_dict())
         return out
 
     def __repr__(self) -> str:

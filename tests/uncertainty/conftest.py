@@ -1,0 +1,82 @@
+"""Fixtures of the uncertainty tests: small hand-made inventories, the sample park, the CLI.
+
+The sample park raises a FactorFallbackWarning (Guangdong has no 2023 provincial grid factor,
+REFERENCES.md), so it is accounted once per session, expecting the warning. Small inventories
+use no region (the national factor of the record's year) and so warn of nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pandas as pd
+import pytest
+
+import carbon
+from carbon.cli import uncertainty as uncertainty_command
+from carbon.cli._common import run_guarded
+from carbon.resources import data_dir
+
+
+def account(rows, factors=None, transfers=None, **options) -> carbon.Inventory:
+    """Account rows given as dicts (facility, year, activity, quantity, unit[, uncertainty])."""
+    return carbon.account(pd.DataFrame(rows), factors=factors, transfers=transfers, **options)
+
+
+def row(facility: str, activity: str, quantity: float, unit: str, year: int = 2022,
+        **extra) -> dict:
+    return {"facility": facility, "year": year, "activity": activity, "quantity": quantity,
+            "unit": unit, **extra}
+
+
+def parse_json(text: str) -> dict:
+    """Exactly one JSON object, without NaN or Infinity."""
+    return json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def park(result, quantity: str = "total") -> dict:
+    return result.park()[quantity]
+
+
+class Helpers:
+    """What the tests share (test modules cannot import conftest under importlib mode)."""
+
+    account = staticmethod(account)
+    row = staticmethod(row)
+    parse_json = staticmethod(parse_json)
+    park = staticmethod(park)
+
+
+@pytest.fixture(scope="session")
+def h() -> type[Helpers]:
+    return Helpers
+
+
+@pytest.fixture(scope="session")
+def sample_dir():
+    return data_dir("examples") / "sample_park"
+
+
+@pytest.fixture(scope="session")
+def sample(sample_dir) -> carbon.Inventory:
+    """The sample park (44 facilities, 2021-2023), expecting the Guangdong 2023 fallback."""
+    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
+        return carbon.account(sample_dir / "activities.csv",
+                              facilities=sample_dir / "facilities.csv",
+                              transfers=sample_dir / "transfers.csv")
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``parkcarbon uncertainty ...``; returns (exit code, stdout, stderr)."""
+
+    def invoke(*argv):
+        parser = argparse.ArgumentParser(prog="parkcarbon uncertainty")
+        uncertainty_command.add_arguments(parser)
+        parser.set_defaults(run=uncertainty_command.run)
+        code = run_guarded(parser.parse_args([str(a) for a in argv]))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return invoke
