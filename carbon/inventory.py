@@ -231,7 +231,7 @@ class Inventory:
         table["total"] = table["scope1"] + table["scope2_location"]
         present = np.bincount(code, minlength=n) > 0
         return table.loc[present, ["scope1", "scope2_location", "scope2_market", "scope3",
-                                   "total", "energy_tce"]]
+                                   "total", "energy_tce"]].sort_index()
 
     def by_gas(self) -> dict[str, float]:
         """t of each gas in Scope 1 and 2 (location-based), transfers netted: what total() sums."""

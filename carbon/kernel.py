@@ -91,18 +91,24 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
 
 # -- column checks -------------------------------------------------------------------------------
 def _facilities(issues: Issues, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Facility code per row and the ids; the last id is "" (missing or blank cells)."""
     codes, raw = encode(column)
-    stripped = np.array([str(f).strip() for f in raw], dtype=object)
-    ids, merged = np.unique(np.append(stripped, "").astype(str), return_inverse=True)
-    if len(ids) == len(raw) + 1 and np.array_equal(merged[:-1], np.arange(len(raw))):
-        facility = codes  # already distinct and sorted: no per-row remapping
-    else:  # " A" and "A" are one facility; a missing id maps to the appended ""
-        facility = merged[codes]
-    ids = ids.astype(object)
-    blank = np.flatnonzero(ids == "")
-    if blank.size and (facility == blank[0]).any():
-        issues.add("value", "facility", np.flatnonzero(facility == blank[0]),
-                   "missing facility id", accepted="a facility id (any text)")
+    stripped = [str(f).strip() for f in raw]
+    distinct = set(stripped)
+    if len(distinct) == len(stripped) and "" not in distinct:
+        # The dictionary's own codes, no per-row copy unless a cell is missing (code -1).
+        ids = np.array([*stripped, ""], dtype=object)
+        facility = np.where(codes < 0, len(stripped), codes) if (codes < 0).any() else codes
+    else:  # " A" and "A" are one facility; blank and missing cells map to the last id, ""
+        names, merged = np.unique(np.array([*stripped, ""], dtype=str), return_inverse=True)
+        order = np.r_[np.flatnonzero(names != ""), np.flatnonzero(names == "")]
+        ids = names[order].astype(object)
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order))
+        facility = position[merged][codes]  # code -1 takes the appended "", now last
+    blank = np.flatnonzero(facility == len(ids) - 1)
+    issues.add("value", "facility", blank, "missing facility id",
+               accepted="a facility id (any text)")
     return facility, ids
 
 
@@ -191,7 +197,9 @@ def _instruments(issues: Issues, column: pd.Series, lib: Library):
             text = ""
         canonical_names.append(text)
     canonical_names.append("")  # the code of missing cells
-    return np.where(codes < 0, len(names), codes), np.array(canonical_names, dtype=object)
+    if (codes < 0).any():  # only then a copy; the dictionary's own small codes otherwise
+        codes = np.where(codes < 0, len(names), codes)
+    return codes, np.array(canonical_names, dtype=object)
 
 
 def _local_combinations(issues, activity, unit, year, instrument):
@@ -244,8 +252,8 @@ def _local_combinations(issues, activity, unit, year, instrument):
 CHUNK = 1 << 20
 
 
-def _chunks(n: int):
-    return (slice(start, min(start + CHUNK, n)) for start in range(0, n, CHUNK))
+def _chunks(n: int, size: int = CHUNK):
+    return (slice(start, min(start + size, n)) for start in range(0, n, size))
 
 
 def _facility_regions(facility_ids: np.ndarray, facilities: pd.DataFrame):
@@ -389,18 +397,31 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
     """Quantity per (facility, local combination) over the good rows: one ``bincount``."""
     n_local = len(rows.locals) + 1  # the extra column takes the rejected rows
     cells = len(rows.facility_ids) * n_local
-    index_type = np.int32 if cells < 2**31 else np.int64
     all_good = good.all()
 
-    # One int32 key a row (4 bytes), built in place: no other full-length temporary.
-    key = rows.facility.astype(index_type)
-    key *= index_type(n_local)
-    if all_good:
-        key += rows.local
+    def keys(chunk: slice) -> np.ndarray:
+        key = rows.facility[chunk].astype(np.intp)  # bincount wants intp: no hidden copy
+        key *= n_local
+        key += rows.local[chunk] if all_good else np.where(good[chunk], rows.local[chunk],
+                                                          n_local - 1)
+        return key
+
+    if cells <= max(4 * rows.n, 1 << 20):
+        # Dense: one bincount per chunk of 2^22 rows, so no key array as long as the rows.
+        total = np.zeros(cells)
+        zero_keys = []
+        for chunk in _chunks(rows.n, 1 << 22):
+            key, weights = keys(chunk), rows.quantity[chunk]
+            total += np.bincount(key, weights=weights, minlength=cells)
+            zero = weights == 0
+            if zero.any():  # a cell whose rows are all zero still exists
+                zero_keys.append(key[zero])
+        present = np.flatnonzero(total)
+        if zero_keys:
+            present = np.union1d(present, np.concatenate(zero_keys)).astype(np.int64)
+        quantity = total[present]
     else:
-        key += np.where(good, rows.local, n_local - 1)
-    present, quantity = group_sum(key, rows.quantity, cells)
-    del key
+        present, quantity = group_sum(keys(slice(None)), rows.quantity, cells)
     facility, local = np.divmod(present, n_local)
     keep = local < n_local - 1
     return pd.DataFrame({"facility_code": facility[keep], "local": local[keep],
