@@ -83,6 +83,29 @@ def streamed(folder: Path, facilities: pd.DataFrame) -> pd.Series:
     return table["total"] + table["scope3"]
 
 
+def dask_runner(folder: Path, facilities: pd.DataFrame, workers: int | None):
+    """The engine on Dask partitions (one per Parquet file or row group): the threaded
+    scheduler, or a LocalCluster of ``workers`` processes started outside the timing."""
+    import dask
+    import dask.dataframe as dd
+
+    frame = dd.read_parquet(folder, split_row_groups=True)
+    client = None
+    if workers:
+        from dask.distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+
+    def run() -> pd.Series:
+        # Each runner names its scheduler: a Client would otherwise become everyone's default.
+        with dask.config.set(scheduler=client if client is not None else "threads"):
+            table = carbon.account(frame, facilities=facilities).by_facility()
+        return table["total"] + table["scope3"]
+
+    return run
+
+
 def pandas_script(activities, facilities, coefficients) -> pd.Series:
     """What an analyst writes: merge regions, merge factors, multiply, group."""
     rows = activities.astype({c: str for c in ("activity", "unit", "instrument", "facility")})
@@ -211,6 +234,8 @@ def main() -> None:
     parser.add_argument("--rows", type=float, default=1e6)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: generate)")
+    parser.add_argument("--dask", action="store_true",
+                        help="also time the engine on Dask (threads, and a 2-worker LocalCluster)")
     args = parser.parse_args()
     rows = int(args.rows)
     data = args.data or HERE / "data" / f"park-{rows:.0e}".replace("+0", "")
@@ -233,6 +258,10 @@ def main() -> None:
         "engine, one thread": lambda: one_thread(activities, facilities),
         "engine, Parquet streamed": lambda: streamed(data / "activities", facilities),
     }
+    if args.dask:
+        runs["engine on dask, threads"] = dask_runner(data / "activities", facilities, None)
+        runs["engine on dask, 2-worker LocalCluster"] = dask_runner(data / "activities",
+                                                                     facilities, 2)
     try:
         runs["polars"] = polars_runner(activities, facilities, coef)
     except ImportError:
@@ -261,6 +290,10 @@ def report(rows: int, times: dict, memory: dict) -> None:
          "duckdb bare incl. Parquet read", 1.0),
         ("engine / pandas analyst script", "engine", "pandas analyst script", 0.1),
         ("engine, two threads / one thread", "engine", "engine, one thread", 0.8),
+        ("dask threaded / engine incl. Parquet read", "engine on dask, threads",
+         "engine incl. Parquet read", 1.1),
+        ("dask LocalCluster(2) / engine incl. Parquet read",
+         "engine on dask, 2-worker LocalCluster", "engine incl. Parquet read", 2.0),
         ("engine / polars", "engine", "polars", None),
     ]
     print(f"\n| {'ratio':<42} | {'value':>6} | {'goal':>6} |")
