@@ -140,12 +140,19 @@ def write_results(inventory: Inventory, folder: Path) -> list[Path]:
         "factors_used.csv": inventory.factors_used(),
         "transfers_netted.csv": inventory.transfers,
     }
-    written = []
-    summary = folder / "summary.json"
-    summary.write_text(dump_json(inventory.summary()) + "\n", encoding="utf-8")
-    written.append(summary)
+    return write_summary_and_tables(inventory.summary(), tables, folder)
+
+
+def write_summary_and_tables(summary: dict, tables: dict[str, pd.DataFrame],
+                             folder: Path) -> list[Path]:
+    """``summary.json`` and one CSV per table (names with or without ``.csv``, formulas
+    escaped) into ``folder``; returns the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "summary.json"
+    path.write_text(dump_json(summary) + "\n", encoding="utf-8")
+    written = [path]
     for name, table in tables.items():
-        path = folder / name
+        path = folder / (name if name.endswith(".csv") else f"{name}.csv")
         safe_csv(table, path)
         written.append(path)
     return written

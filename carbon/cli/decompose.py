@@ -30,7 +30,7 @@ from ..decompose.core import METHODS
 from ..decompose.levels import APPROACHES
 from ..io import EXCEL_SUFFIXES, read_table, workbook_sheets
 from ..units import GWP_SETS
-from ._common import add_format, dump_json, note, number, safe_csv
+from ._common import add_format, dump_json, note, number, safe_csv, write_summary_and_tables
 
 NAME = "decompose"
 HELP = "split the change of park emissions into its drivers (LMDI)"
@@ -158,14 +158,7 @@ def write_decomposition(result: Decomposition, folder: Path) -> list[Path]:
         tables["cumulative.csv"] = result.cumulative().reset_index()
     if result.table is not None:
         tables["factors.csv"] = result.table
-    written = []
-    for name, table in tables.items():
-        path = folder / name
-        safe_csv(table, path)
-        written.append(path)
-    summary = folder / "summary.json"
-    summary.write_text(dump_json(result.to_dict()) + "\n", encoding="utf-8")
-    written.append(summary)
+    written = write_summary_and_tables(result.to_dict(), tables, folder)
     try:
         chart = folder / "waterfall.png"
         result.waterfall().figure.savefig(chart, dpi=150)

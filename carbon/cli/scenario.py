@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._common import add_format, dump_json, note, number, safe_csv
+from ._common import add_format, dump_json, note, number, safe_csv, write_summary_and_tables
 
 NAME = "scenario"
 HELP = "project a park with measures: peak year, targets, wedges and charts"
@@ -260,14 +260,7 @@ def comparison_table(results) -> str:
 # -- files ------------------------------------------------------------------------------------
 def write_result(result, folder: Path, charts: bool = True) -> list[Path]:
     """summary.json, the tables as CSV and the charts of one result, into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    summary = folder / "summary.json"
-    summary.write_text(dump_json(result.to_dict()) + "\n", encoding="utf-8")
-    written = [summary]
-    for name, table in result.tables().items():
-        path = folder / f"{name}.csv"
-        safe_csv(table, path)
-        written.append(path)
+    written = write_summary_and_tables(result.to_dict(), result.tables(), folder)
     extra_tables = {}
     if result.monte_carlo is not None:
         extra_tables.update(result.monte_carlo.tables())

@@ -28,7 +28,7 @@ from ..accounting import account
 from ..io import EXCEL_SUFFIXES, read_table, workbook_sheets
 from ..uncertainty import METHODS, assess
 from ..units import GWP_SETS
-from ._common import add_format, dump_json, note, safe_csv
+from ._common import add_format, dump_json, note, safe_csv, write_summary_and_tables
 
 NAME = "uncertainty"
 HELP = "uncertainty of an inventory (IPCC Approach 1 or Monte Carlo)"
@@ -94,14 +94,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_uncertainty(result, folder: Path, charts: bool = True) -> list[Path]:
     """summary.json, the tables as CSV and the charts, into ``folder``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    summary = folder / "summary.json"
-    summary.write_text(dump_json(result.to_dict()) + "\n", encoding="utf-8")
-    written = [summary]
-    for name, table in result.tables().items():
-        path = folder / f"{name}.csv"
-        safe_csv(table, path)
-        written.append(path)
+    written = write_summary_and_tables(result.to_dict(), result.tables(), folder)
     if charts:
         from ..uncertainty.plot import save_uncertainty_charts
 
