@@ -23,6 +23,17 @@ def add_format(parser: argparse.ArgumentParser, formats: tuple[str, ...] = FORMA
                         help="no warnings or notes on stderr")
 
 
+def add_profile_options(parser: argparse.ArgumentParser) -> None:
+    """``--profile`` and ``--gwp``, as every command that accounts an inventory takes them."""
+    from ..units import GWP_SETS
+
+    parser.add_argument("--profile", default="cn", metavar="PROFILE",
+                        help="factor profile: cn (default), ipcc2006, or one added to "
+                        "factors/profiles.toml")
+    parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
+                        help="GWP100 set (default: AR5)")
+
+
 def error_object(exc: CarbonError) -> dict:
     body = {"type": type(exc).__name__, "message": str(exc)}
     if isinstance(exc, InputError):

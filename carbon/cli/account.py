@@ -18,8 +18,15 @@ from pathlib import Path
 
 from ..accounting import account
 from ..partitioned import account_parquet
-from ..units import GWP_SETS
-from ._common import add_format, dump_json, inventory_table, note, safe_csv, write_results
+from ._common import (
+    add_format,
+    add_profile_options,
+    dump_json,
+    inventory_table,
+    note,
+    safe_csv,
+    write_results,
+)
 
 NAME = "account"
 HELP = "account activity records into a park inventory"
@@ -30,11 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--facilities", metavar="F", help="facilities table (region, sector...)")
     parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
     parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
-    parser.add_argument("--profile", default="cn", metavar="PROFILE",
-                        help="factor profile: cn (default), ipcc2006, or one added to "
-                        "factors/profiles.toml")
-    parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
-                        help="GWP100 set (default: AR5)")
+    add_profile_options(parser)
     parser.add_argument("--engine", choices=("pandas", "stream", "dask"), default="pandas",
                         help="pandas: the table in memory (default); stream: a Parquet file or "
                         "folder row group by row group, in bounded memory; dask: Dask partitions "

@@ -29,8 +29,15 @@ from ..decompose import Decomposition, decompose_park
 from ..decompose.core import METHODS
 from ..decompose.levels import APPROACHES
 from ..io import EXCEL_SUFFIXES, read_table, workbook_sheets
-from ..units import GWP_SETS
-from ._common import add_format, dump_json, note, number, safe_csv, write_summary_and_tables
+from ._common import (
+    add_format,
+    add_profile_options,
+    dump_json,
+    note,
+    number,
+    safe_csv,
+    write_summary_and_tables,
+)
 
 NAME = "decompose"
 HELP = "split the change of park emissions into its drivers (LMDI)"
@@ -52,11 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="value added by year: sector or facility, year, value_added")
     parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
     parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
-    parser.add_argument("--profile", default="cn", metavar="PROFILE",
-                        help="factor profile: cn (default), ipcc2006, or one added to "
-                        "factors/profiles.toml")
-    parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
-                        help="GWP100 set (default: AR5)")
+    add_profile_options(parser)
     parser.add_argument("--method", choices=METHODS, default="additive",
                         help="additive (t CO2e) or multiplicative (ratios); default additive")
     parser.add_argument("--chain", action="store_true",

@@ -42,8 +42,15 @@ from ..errors import ParameterError
 from ..htmlreport import LANGS, park_html, quality_tables
 from ..inventory import Inventory
 from ..io import EXCEL_SUFFIXES, workbook_sheets
-from ..units import GWP_SETS
-from ._common import add_format, dump_json, escape_formulas, note, number, safe_csv
+from ._common import (
+    add_format,
+    add_profile_options,
+    dump_json,
+    escape_formulas,
+    note,
+    number,
+    safe_csv,
+)
 
 NAME = "report"
 HELP = "park analytics: dual control, targets, views, benchmarks, base year"
@@ -57,10 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "added, output...)")
     parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
     parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
-    parser.add_argument("--profile", default="cn", metavar="P",
-                        help="factor profile of factors/profiles.toml (default: cn)")
-    parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
-                        help="GWP100 set (default: AR5)")
+    add_profile_options(parser)
     parser.add_argument("--lenient", action="store_true",
                         help="account the good rows and report the bad ones instead of stopping")
     parser.add_argument("--value-added", metavar="F",

@@ -27,8 +27,14 @@ from pathlib import Path
 from ..accounting import account
 from ..io import EXCEL_SUFFIXES, read_table, workbook_sheets
 from ..uncertainty import METHODS, assess
-from ..units import GWP_SETS
-from ._common import add_format, dump_json, note, safe_csv, write_summary_and_tables
+from ._common import (
+    add_format,
+    add_profile_options,
+    dump_json,
+    note,
+    safe_csv,
+    write_summary_and_tables,
+)
 
 NAME = "uncertainty"
 HELP = "uncertainty of an inventory (IPCC Approach 1 or Monte Carlo)"
@@ -40,11 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
     parser.add_argument("--factors", metavar="F", help="user factors, merged over the library "
                         "(their 'uncertainty' column is used)")
-    parser.add_argument("--profile", default="cn", metavar="PROFILE",
-                        help="factor profile: cn (default), ipcc2006, or one added to "
-                        "factors/profiles.toml")
-    parser.add_argument("--gwp", choices=tuple(GWP_SETS), default="AR5",
-                        help="GWP100 set (default: AR5)")
+    add_profile_options(parser)
     parser.add_argument("--year", type=int, metavar="YEAR",
                         help="reporting year (default: the latest in FILE)")
     parser.add_argument("--method", choices=METHODS, default="propagation",
