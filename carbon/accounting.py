@@ -19,7 +19,7 @@ from .errors import FactorFallbackWarning, InputError, ParameterError
 from .factors import Factor, Library, Profile, library
 from .inventory import Inventory, RowLevel
 from .io import EXCEL_SUFFIXES, Table, read_table, workbook_sheets
-from .kernel import Rows, aggregate, encode_rows, start_duplicate_check
+from .kernel import FacilityRegions, Rows, aggregate, encode_rows, start_duplicate_check
 from .resolve import Coefficients, Resolver
 from .tables import read_facilities, read_transfers, read_user_factors, user_activity_keys
 from .units import check_gwp_set
@@ -97,6 +97,7 @@ class Setup:
     profile: Profile
     resolver: Resolver
     facilities: pd.DataFrame
+    regions: FacilityRegions
     user_keys: set[str]
     gwp: str
     strict: bool
@@ -112,7 +113,8 @@ class Setup:
         user_rows = read_user_factors(_optional(factors, "factors"), lib)
         facility_table = read_facilities(_optional(facilities, "facilities"), lib)
         return cls(lib, chosen, Resolver(lib, chosen, user_rows), facility_table,
-                   user_activity_keys(user_rows), gwp, strict, user_rows)
+                   FacilityRegions(facility_table), user_activity_keys(user_rows), gwp, strict,
+                   user_rows)
 
 
 @dataclass
@@ -123,29 +125,39 @@ class Accounted:
     good: np.ndarray
     cells: pd.DataFrame  # facility_code, local, quantity, combo
     combos: _Combos
+    hashes: np.ndarray | None = None  # sorted row hashes, when asked for
 
 
-def account_rows(table: Table, setup: Setup, duplicates: bool = True) -> Accounted:
+def account_rows(table: Table, setup: Setup, duplicates: bool = True,
+                 keep_hashes: bool = False, background: bool = True) -> Accounted:
     """Check, aggregate and resolve one table; raise in strict mode if any row is bad.
 
     ``duplicates=False`` skips the duplicate check (a partition read again to take rows back
-    out was checked the first time).
+    out was checked the first time); ``keep_hashes`` keeps the sorted row hashes it made;
+    ``background=False`` runs the check in this thread (a Dask worker thread, say, whose
+    neighbours already keep the cores busy).
     """
-    rows = encode_rows(table, setup.lib, setup.user_keys, setup.facilities)
+    rows = encode_rows(table, setup.lib, setup.user_keys, setup.regions)
     good = ~rows.issues.bad_mask(rows.n)
-    pending = start_duplicate_check(rows, ~good) if duplicates else None
+    pending = (start_duplicate_check(rows, ~good, keep_hashes, background) if duplicates
+               else None)
     cells = aggregate(rows, good)
     combos = _resolve(rows, cells, setup.resolver)
-    if pending is not None and (found := pending.result()) is not None:
-        rows.issues.add(*found)
+    cells["combo"] = combos.cell_combo(rows, cells)
+    hashes = None
+    if pending is not None:
+        check = pending.result()
+        hashes = check.hashes
+        if check.found is not None:
+            rows.issues.add(*check.found)
     if rows.issues:
         if setup.strict:
             rows.issues.raise_error()
         now_good = ~rows.issues.bad_mask(rows.n)
         if (now_good != good).any():  # rows of unresolvable combinations or duplicates left
             good, cells = now_good, aggregate(rows, now_good)
-    cells["combo"] = combos.cell_combo(rows, cells)
-    return Accounted(rows, good, cells, combos)
+            cells["combo"] = combos.cell_combo(rows, cells)
+    return Accounted(rows, good, cells, combos, hashes)
 
 
 def _is_dask(obj) -> bool:
@@ -196,7 +208,7 @@ def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
     pairs = region * n_local + cells["local"].to_numpy()
     size = len(rows.region_names) * max(n_local, 1)
     present = np.flatnonzero(np.bincount(pairs, minlength=size))
-    lookup = np.full(size, -1, dtype=np.int64)
+    lookup = np.full(size, -1, dtype=np.int32)
     records, gas_records = [], []
     row_region = None
     locals_ = rows.locals.to_dict("records")

@@ -220,6 +220,7 @@ class Library:
             raise ParameterError("profile", "account", one_of(self.profiles), name)
         return self.profiles[name]
 
+    @cache  # noqa: B019 - the library is itself cached for the life of the process
     def region_chain(self, region: str | None) -> tuple[str, ...]:
         """Regions to try, most specific first; ``''`` (rows with no region) always last."""
         if not region:

@@ -82,11 +82,13 @@ class Inventory:
         self._co2e_market = np.bincount(combo_of_gas,
                                         self._gases["market"].to_numpy() * weight, minlength=n)
         self._scope_of = combos["scope"].to_numpy(dtype=np.int64)
-        carriers = combos["activity"].isin(CARRIERS).to_numpy()
-        bought = cells[carriers[cells["combo"].to_numpy()]] if len(transfers) else cells[:0]
-        netting_cube = bought.assign(month=0)
-        self.transfers, self._netted_gas = net_transfers(
-            transfers, self._facts(netting_cube), self._energy(netting_cube))
+        if len(transfers):
+            carriers = combos["activity"].isin(CARRIERS).to_numpy()
+            bought = cells[carriers[cells["combo"].to_numpy()]].assign(month=0)
+            self.transfers, self._netted_gas = net_transfers(
+                transfers, self._facts(bought), self._energy(bought))
+        else:
+            self.transfers, self._netted_gas = net_transfers(transfers, None, None)
 
     # -- building the tidy tables ------------------------------------------------------------
     def _with_attributes(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -96,12 +98,22 @@ class Inventory:
             frame[column] = self._combos[column].to_numpy()[combo]
         code = frame["facility_code"].to_numpy()
         frame.insert(0, "facility", self._facility_ids[code])
-        for column in ("sector", "region"):
-            values = (self.facilities[column] if column in self.facilities
-                      else pd.Series(dtype=object))
-            per_facility = values.reindex(self._facility_ids).fillna("").to_numpy(dtype=object)
+        for column, per_facility in self._facility_attributes.items():
             frame[column] = per_facility[code]
         return frame
+
+    @cached_property
+    def _facility_attributes(self) -> dict[str, np.ndarray]:
+        """Sector and region of each facility code ("" for ids the facility table lacks)."""
+        table = self.facilities
+        position = pd.Index(table.index.to_numpy(dtype=object), dtype=object).get_indexer(
+            np.asarray(self._facility_ids, dtype=object))
+        out = {}
+        for column in ("sector", "region"):
+            values = (table[column].fillna("").to_numpy(dtype=object) if column in table
+                      else np.full(len(table), "", dtype=object))
+            out[column] = np.append(values, "")[position]  # position -1 takes the ""
+        return out
 
     def _facts(self, cube: pd.DataFrame) -> pd.DataFrame:
         """Emissions per facility, month, combination and gas: t of gas and t CO2e."""

@@ -4,7 +4,7 @@ Each row is reduced to a facility code and a *local combination* code: (activity
 instrument), taken from the columns' dictionaries. Region belongs to the facility, so the
 quantities aggregate into a small facility x local-combination matrix with one ``np.bincount``,
 and every distinct (region, local combination) is resolved to coefficients once, upstream of
-any row. Checks are vectorised masks; the duplicate check sorts a 32-bit row hash in a
+any row. Checks are vectorised masks; the duplicate check sorts 64-bit row hashes in a
 background thread (NumPy's sort releases the GIL) while the main thread aggregates.
 """
 
@@ -32,8 +32,8 @@ from .schema import (
 )
 from .units import canonical
 
-__all__ = ["YEARS", "Rows", "aggregate", "encode_rows", "group_sum", "stable_row_hash",
-           "start_duplicate_check"]
+__all__ = ["YEARS", "DuplicateCheck", "FacilityRegions", "Rows", "aggregate", "encode_rows",
+           "group_sum", "row_hashes", "start_duplicate_check"]
 
 YEARS = (1990, 2100)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: a multiplicative hash constant
@@ -49,7 +49,7 @@ class Rows:
     facility: np.ndarray  # code into facility_ids
     facility_ids: np.ndarray
     facility_region: np.ndarray  # region code of each facility id
-    region_names: np.ndarray
+    region_names: np.ndarray  # the run's regions: codes mean the same in every partition
     year: np.ndarray
     month: np.ndarray
     quantity: np.ndarray
@@ -57,8 +57,31 @@ class Rows:
     locals: pd.DataFrame  # activity, unit, dimension, to_canonical, year, instrument per code
 
 
+class FacilityRegions:
+    """Region of each facility id, from a dict built once per run (not per partition)."""
+
+    def __init__(self, facilities: pd.DataFrame):
+        regions = (facilities["region"].fillna("").to_numpy(dtype=object).astype(str)
+                   if len(facilities) else np.array([], dtype=str))
+        names, codes = np.unique(np.append(regions, ""), return_inverse=True)
+        self.names = names.astype(object)
+        self.ids = facilities.index.to_numpy(dtype=object)
+        self.position = {facility: i for i, facility in enumerate(self.ids)}
+        self.codes = codes  # one per facility, then the code of "" for unknown ids (-1)
+
+    def positions(self, facility_ids) -> np.ndarray:
+        """Position of each id in the facility table, -1 where it is not there."""
+        get = self.position.get
+        return np.fromiter((get(f, -1) for f in facility_ids), dtype=np.int64,
+                           count=len(facility_ids))
+
+    def of(self, facility_ids) -> np.ndarray:
+        """Region code of each id; facilities not in the table have no region ("")."""
+        return self.codes[self.positions(facility_ids)]
+
+
 def encode_rows(table: Table, lib: Library, user_keys: set[str],
-                facilities: pd.DataFrame) -> Rows:
+                regions: FacilityRegions) -> Rows:
     """Encode and check the activity rows; every failed check is recorded in ``issues``."""
     frame = table.frame
     require_columns(frame, table.label, ACTIVITY_COLUMNS, ACTIVITY_OPTIONAL)
@@ -84,16 +107,15 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
     local, locals_ = _local_combinations(
         issues, (activity, activity_keys), (unit, unit_names, unit_dims, unit_factors), year,
         (instrument, instrument_names))
-    region_names, facility_region = _facility_regions(facility_ids, facilities)
-    return Rows(n, issues, facility, facility_ids, facility_region, region_names, year, month,
-                quantity, local, locals_)
+    return Rows(n, issues, facility, facility_ids, regions.of(facility_ids), regions.names, year,
+                month, quantity, local, locals_)
 
 
 # -- column checks -------------------------------------------------------------------------------
 def _facilities(issues: Issues, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Facility code per row and the ids; the last id is "" (missing or blank cells)."""
     codes, raw = encode(column)
-    stripped = [str(f).strip() for f in raw]
+    stripped = [f.strip() if type(f) is str else str(f).strip() for f in raw]
     distinct = set(stripped)
     if len(distinct) == len(stripped) and "" not in distinct:
         # The dictionary's own codes, no per-row copy unless a cell is missing (code -1).
@@ -211,28 +233,32 @@ def _local_combinations(issues, activity, unit, year, instrument):
     sizes = (max(len(act_keys), 1), max(len(unit_names), 1),
              int(year.max()) - first_year + 1 if len(year) else 1, len(inst_names))
     space = int(np.prod(sizes))
-    code_type = np.int32 if space < 2**31 else np.int64
-    # Packed codes per chunk into one small array, then replaced in place by local codes:
-    # 4 bytes a row, and temporaries bounded by the chunk size.
-    local = np.empty(len(year), dtype=code_type)
-    seen = np.zeros(space, dtype=bool)
-    for chunk in _chunks(len(year)):
-        packed = local[chunk]
+    pack_type = np.int32 if space < 2**31 else np.int64
+
+    def packed(chunk: slice) -> np.ndarray:
         # Missing activity or unit codes (-1) are already issues; coded 0 the key stays valid.
-        np.maximum(act[chunk], 0, out=packed, casting="unsafe")
-        packed *= sizes[1]
-        packed += np.maximum(unit_code[chunk], 0)
-        packed *= sizes[2]
-        packed += year[chunk]
-        packed -= first_year
-        packed *= sizes[3]
-        packed += inst[chunk]
-        seen[packed] = True
+        key = np.maximum(act[chunk], 0).astype(pack_type)
+        key *= sizes[1]
+        key += np.maximum(unit_code[chunk], 0)
+        key *= sizes[2]
+        key += year[chunk]
+        key -= first_year
+        key *= sizes[3]
+        key += inst[chunk]
+        return key
+
+    # Two passes over cache-sized chunks: which combinations occur, then each row's code in
+    # the smallest integer type that holds them (2 bytes a row for up to 32 767 combinations).
+    seen = np.zeros(space, dtype=bool)
+    for chunk in _chunks(len(year), CACHE_CHUNK):
+        seen[packed(chunk)] = True
     present = np.flatnonzero(seen)
+    code_type = np.int16 if len(present) < 2**15 - 1 else np.int32
     lookup = np.full(space, -1, dtype=code_type)
     lookup[present] = np.arange(len(present), dtype=code_type)
-    for chunk in _chunks(len(year)):
-        local[chunk] = lookup[local[chunk]]
+    local = np.empty(len(year), dtype=code_type)
+    for chunk in _chunks(len(year), CACHE_CHUNK):
+        local[chunk] = lookup[packed(chunk)]
     a, u, y, i = np.unravel_index(present, sizes)
     table = pd.DataFrame({
         "activity": act_keys[a] if len(act_keys) else np.array([], object),
@@ -250,121 +276,174 @@ def _local_combinations(issues, activity, unit, year, instrument):
 
 #: Rows per chunk in the per-row passes: bounds their temporaries (8 MB for an int64 chunk).
 CHUNK = 1 << 20
+#: Rows per chunk in passes of many small steps (hashing, packing codes): each step's
+#: temporaries stay in the CPU's cache, and a worker thread still takes the GIL rarely.
+CACHE_CHUNK = 1 << 18
 
 
 def _chunks(n: int, size: int = CHUNK):
     return (slice(start, min(start + size, n)) for start in range(0, n, size))
 
 
-def _facility_regions(facility_ids: np.ndarray, facilities: pd.DataFrame):
-    by_id = facilities["region"] if len(facilities) else pd.Series(dtype=object)
-    regions = by_id.reindex(facility_ids).fillna("").to_numpy(dtype=object).astype(str)
-    names, codes = np.unique(np.append(regions, ""), return_inverse=True)
-    return names.astype(object), codes[:-1]
-
-
 # -- duplicates ----------------------------------------------------------------------------------
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkcarbon-duplicates")
+#: Up to this many rows the duplicate check sorts the full 64-bit hashes (8 bytes a row). Above
+#: it, their high 32 bits (4 bytes a row, the memory goal), and a second pass finds the rows of
+#: repeated values: about n^2 / 2^33 of them are collisions, which the exact comparison drops.
+SHORT_HASH_ROWS = 1 << 22
 
 
-def _row_hash(rows: Rows) -> np.ndarray:
-    """64-bit hash of (facility, local combination, month, quantity) per row.
+def _text_hashes(values) -> np.ndarray:
+    """64-bit hash of each text; the same in every process (pandas' keyed SipHash)."""
+    values = np.asarray(values, dtype=object)
+    return pd.util.hash_array(values) if len(values) else np.empty(0, dtype=np.uint64)
 
-    The local combination carries activity, unit, year and instrument. Packing the codes into
-    one word first keeps this to a handful of in-place passes.
+
+class _RowHasher:
+    """64-bit hash of each row's facility, activity, unit, year, instrument, month and quantity.
+
+    Built from hashes of the dictionaries' texts (the stripped facility id, the canonical
+    activity, the unit as written), so it is the same for equal rows in different partitions.
     """
-    out = np.empty(rows.n, dtype=np.uint64)
-    bits = np.ascontiguousarray(rows.quantity).view(np.uint64)
-    with np.errstate(over="ignore"):
-        for chunk in _chunks(rows.n):
-            h = out[chunk]
-            h[:] = rows.facility[chunk]
-            h <<= np.uint64(32)
-            h |= rows.local[chunk].astype(np.uint64) << np.uint64(8)
-            h |= rows.month[chunk].astype(np.uint64)
-            h *= _MIX
-            h ^= bits[chunk]
-            h ^= h >> np.uint64(31)
-            h *= _MIX2
-            h ^= h >> np.uint64(29)
-    return out
+
+    def __init__(self, rows: Rows):
+        self.rows = rows
+        self.facility = _text_hashes(rows.facility_ids)
+        locals_ = rows.locals
+        self.local = np.append(_text_hashes(
+            locals_["activity"] + "\x1f" + locals_["unit"].astype(str) + "\x1f"
+            + locals_["year"].astype(str) + "\x1f" + locals_["instrument"]), np.uint64(0))
+        self.bits = np.ascontiguousarray(rows.quantity).view(np.uint64)
+
+    def chunk(self, chunk: slice) -> np.ndarray:
+        rows = self.rows
+        h = self.facility[rows.facility[chunk]]
+        h ^= self.local[rows.local[chunk]]  # code -1 (a bad row) takes the appended 0
+        # Multiplying carries every input bit into the high bits, which pick the bucket; a
+        # collision only costs an exact comparison, so no finaliser pass is needed.
+        h *= _MIX
+        h ^= rows.month[chunk].astype(np.uint64)
+        h *= _MIX2
+        h ^= self.bits[chunk]
+        return h
 
 
-def start_duplicate_check(rows: Rows, bad: np.ndarray) -> Future:
-    """Start the duplicate-row check; ``.result()`` is None or the arguments of ``Issues.add``.
+def row_hashes(rows: Rows) -> np.ndarray:
+    """The stable 64-bit hash of every row (see :class:`_RowHasher`)."""
+    hasher = _RowHasher(rows)
+    return np.concatenate([hasher.chunk(c) for c in _chunks(rows.n, CACHE_CHUNK)]) if rows.n else \
+        np.empty(0, dtype=np.uint64)
+
+
+@dataclass
+class DuplicateCheck:
+    found: tuple | None  # the arguments of Issues.add for the later copies, or None
+    hashes: np.ndarray | None  # the checked rows' hashes, sorted, when asked to keep them
+
+
+def start_duplicate_check(rows: Rows, bad: np.ndarray, keep_hashes: bool = False,
+                          background: bool = True) -> Future:
+    """Start the duplicate-row check; ``.result()`` is a :class:`DuplicateCheck`.
 
     A duplicate equals an earlier row in facility, year, month, activity, unit, instrument and
-    quantity (DESIGN.md). The rows' 64-bit hashes are sorted in place in a worker thread; only
-    when two hashes are equal are the rows found again and compared exactly, so a hash
-    collision is never reported as a duplicate. Rows already ``bad`` are left out: a row
-    with an invalid cell is not the record a later good row could repeat.
+    quantity (DESIGN.md). The rows' hashes are sorted in a worker thread; only when two
+    hashes are equal are the rows found again and compared exactly, so a hash collision is
+    never reported as a duplicate. Rows already ``bad`` are left out: a row with an invalid
+    cell is not the record a later good row could repeat. ``keep_hashes`` returns the sorted
+    hashes (a partition's, for the check across partitions).
 
-    The environment variable ``PARKCARBON_THREADS=1`` runs the check in the calling thread.
+    ``background=False``, or the environment variable ``PARKCARBON_THREADS=1``, runs the
+    check in the calling thread.
     """
 
-    def find() -> tuple | None:
-        hashed = _row_hash(rows)
+    def check() -> DuplicateCheck:
+        hasher = _RowHasher(rows)
+        short = not keep_hashes and rows.n > SHORT_HASH_ROWS
+        hashed = _good_row_hashes(hasher, bad, short)
         hashed.sort()
-        repeated = hashed[1:][hashed[1:] == hashed[:-1]]
-        del hashed
-        if not repeated.size:
-            return None
-        candidates = np.flatnonzero(np.isin(_row_hash(rows), repeated) & ~bad)
-        return _exact_duplicates(rows, candidates)
+        repeated = np.unique(hashed[1:][hashed[1:] == hashed[:-1]])
+        if not keep_hashes:
+            del hashed
+        found = None
+        if repeated.size:
+            candidates = _rows_hashed_to(hasher, repeated, short)
+            if bad.any():
+                candidates &= ~bad
+            found = _exact_duplicates(rows, candidates)
+        return DuplicateCheck(found, hashed if keep_hashes else None)
 
-    if os.environ.get("PARKCARBON_THREADS") == "1":  # one thread: run it here and now
+    if not background or os.environ.get("PARKCARBON_THREADS") == "1":  # here and now
         done: Future = Future()
-        done.set_result(find())
+        done.set_result(check())
         return done
-    return _EXECUTOR.submit(find)
+    return _EXECUTOR.submit(check)
 
 
-def _mix(h: np.ndarray, values: np.ndarray) -> None:
-    with np.errstate(over="ignore"):
-        h ^= values.astype(np.uint64, copy=False)
-        h *= _MIX
-        h ^= h >> np.uint64(31)
-
-
-def _text_hash(column: pd.Series) -> np.ndarray:
-    codes, uniques = encode(column)
-    text = np.array([str(u).strip() for u in uniques], dtype=object)
-    hashed = np.append(pd.util.hash_array(text) if len(text) else np.array([], np.uint64),
-                       np.uint64(0))  # the last entry: missing cells
-    return hashed[codes]
-
-
-def stable_row_hash(frame: pd.DataFrame) -> np.ndarray:
-    """64-bit hash of each row's identifying cells, the same in every partition.
-
-    Built from the text as written (not from dictionary codes, which differ between
-    partitions): facility, year, month, activity, unit, instrument and quantity.
-    """
-    h = np.full(len(frame), np.uint64(0x243F6A8885A308D3))
-    for column in ("facility", "activity", "unit", "instrument"):
-        if column in frame.columns:
-            _mix(h, _text_hash(frame[column]))
-    for column in ("year", "month"):
-        if column in frame.columns:
-            _mix(h, integers(frame[column])[0])
-    _mix(h, np.ascontiguousarray(numbers(frame["quantity"])[0]).view(np.uint64))
+def _short(h: np.ndarray) -> np.ndarray:
+    """The high 32 bits of 64-bit hashes, in place (the multiplications mix them best)."""
+    h >>= np.uint64(32)
     return h
+
+
+def _good_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool) -> np.ndarray:
+    """Hashes of the rows not ``bad``: 64-bit, or their high 32 bits when ``short``."""
+    n = hasher.rows.n
+    any_bad = bool(bad.any())
+    out = np.empty(n, dtype=np.uint32 if short else np.uint64)
+    end = 0
+    for chunk in _chunks(n, CACHE_CHUNK):
+        h = hasher.chunk(chunk)
+        if any_bad:
+            h = h[~bad[chunk]]
+        out[end:end + len(h)] = _short(h) if short else h
+        end += len(h)
+    return out[:end]
+
+
+def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool) -> np.ndarray:
+    """Mask of the rows whose hash (its high 32 bits when ``short``) is one of ``values``.
+
+    Short hashes repeat by chance, so ``values`` can be many: a table of flags on their low
+    bits (about 64 flags per value, small enough for the CPU's cache) lets through a few rows
+    per chunk, and only those are looked up.
+    """
+    mask = np.zeros(hasher.rows.n, dtype=bool)
+    if short:
+        low = np.uint64(min(max(1 << (64 * len(values)).bit_length(), 1 << 16), 1 << 24) - 1)
+        flags = np.zeros(int(low) + 1, dtype=bool)
+        flags[values & low] = True
+    for chunk in _chunks(hasher.rows.n, CACHE_CHUNK):
+        h = hasher.chunk(chunk)
+        if not short:
+            mask[chunk] = _among(h, values)
+            continue
+        h = _short(h)
+        maybe = np.flatnonzero(flags[h & low])
+        mask[chunk.start + maybe] = _among(h[maybe], values)
+    return mask
+
+
+def _among(h: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mask of ``h`` found in ``values`` (sorted and distinct): a binary search each."""
+    found = np.searchsorted(values, h)
+    return values[np.minimum(found, len(values) - 1)] == h
 
 
 def _exact_duplicates(rows: Rows, candidates: np.ndarray) -> tuple | None:
     """The arguments of ``Issues.add`` for the later copies among ``candidates``, or None."""
-    keys = pd.DataFrame({"facility": rows.facility[candidates], "month": rows.month[candidates],
-                         "local": rows.local[candidates],
-                         "quantity": rows.quantity[candidates]}, index=candidates)
+    positions = np.flatnonzero(candidates)
+    keys = pd.DataFrame({"facility": rows.facility[positions], "month": rows.month[positions],
+                         "local": rows.local[positions],
+                         "quantity": rows.quantity[positions]}, index=positions)
     keys = keys[keys["local"] >= 0]
     later = keys.duplicated(keep="first")
     if not later.any():
         return None
     first = keys.reset_index().groupby(list(keys.columns), sort=False)["index"].transform("min")
-    first_of = pd.Series(first.to_numpy(), index=keys.index)
-    positions = keys.index[later.to_numpy()].to_numpy()
-    reasons = np.array([f"duplicate of row {first_of[p] + 2}" for p in positions], dtype=object)
-    return ("duplicate", "quantity", positions, reasons,
+    first_of = pd.Series(rows.issues.row_number(first.to_numpy()), index=keys.index)
+    copies = keys.index[later.to_numpy()].to_numpy()
+    reasons = np.array([f"duplicate of row {first_of[p]}" for p in copies], dtype=object)
+    return ("duplicate", "quantity", copies, reasons,
             "rows differing in facility, year, month, activity, unit, instrument or quantity")
 
 
@@ -394,35 +473,46 @@ def group_sum(key: np.ndarray, weights: np.ndarray, size: int
 
 
 def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
-    """Quantity per (facility, local combination) over the good rows: one ``bincount``."""
+    """Quantity per (facility, local combination) over the good rows.
+
+    Dense: one ``np.add.at`` per chunk into a facility x combination matrix (NumPy 2's
+    ``add.at`` scatters int32 keys without ``bincount``'s full-size result per call). Codes are
+    int32, so the cell table costs 16 bytes a cell.
+    """
     n_local = len(rows.locals) + 1  # the extra column takes the rejected rows
     cells = len(rows.facility_ids) * n_local
     all_good = good.all()
+    key_type = np.int32 if cells < 2**31 else np.int64
 
     def keys(chunk: slice) -> np.ndarray:
-        key = rows.facility[chunk].astype(np.intp)  # bincount wants intp: no hidden copy
+        key = rows.facility[chunk].astype(key_type)
         key *= n_local
         key += rows.local[chunk] if all_good else np.where(good[chunk], rows.local[chunk],
                                                           n_local - 1)
         return key
 
     if cells <= max(4 * rows.n, 1 << 20):
-        # Dense: one bincount per chunk of 2^22 rows, so no key array as long as the rows.
         total = np.zeros(cells)
         zero_keys = []
-        for chunk in _chunks(rows.n, 1 << 22):
+        for chunk in _chunks(rows.n):
             key, weights = keys(chunk), rows.quantity[chunk]
-            total += np.bincount(key, weights=weights, minlength=cells)
+            np.add.at(total, key, weights)
             zero = weights == 0
             if zero.any():  # a cell whose rows are all zero still exists
                 zero_keys.append(key[zero])
         present = np.flatnonzero(total)
         if zero_keys:
-            present = np.union1d(present, np.concatenate(zero_keys)).astype(np.int64)
+            present = np.union1d(present, np.concatenate(zero_keys))
         quantity = total[present]
+        del total
     else:
         present, quantity = group_sum(keys(slice(None)), rows.quantity, cells)
-    facility, local = np.divmod(present, n_local)
+    present = present.astype(key_type, copy=False)
+    facility, local = np.divmod(present, key_type(n_local))
+    del present
     keep = local < n_local - 1
+    if keep.all():
+        return pd.DataFrame({"facility_code": facility, "local": local, "quantity": quantity},
+                            copy=False)
     return pd.DataFrame({"facility_code": facility[keep], "local": local[keep],
                          "quantity": quantity[keep]})

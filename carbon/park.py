@@ -20,8 +20,8 @@ __all__ = ["net_transfers"]
 _BOUGHT_TOLERANCE = 1e-9  # relative: rounding in unit conversion, not real over-selling
 
 
-def net_transfers(transfers: pd.DataFrame, facts: pd.DataFrame, energy: pd.DataFrame
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def net_transfers(transfers: pd.DataFrame, facts: pd.DataFrame | None,
+                  energy: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What each transfer takes out of the park total.
 
     Parameters
@@ -30,9 +30,10 @@ def net_transfers(transfers: pd.DataFrame, facts: pd.DataFrame, energy: pd.DataF
         ``seller``, ``buyer``, ``year``, ``carrier``, ``gj`` [GJ], ``row``, ``label``.
     facts : DataFrame
         Emissions per facility, year, activity and gas (``emissions`` [t gas], ``co2e``,
-        ``co2e_market`` [t CO2e]).
+        ``co2e_market`` [t CO2e]); None when there are no transfers.
     energy : DataFrame
-        Energy per facility, year and activity (``gj`` [GJ], ``tce`` [tce]).
+        Energy per facility, year and activity (``gj`` [GJ], ``tce`` [tce]); None when there
+        are no transfers.
 
     Returns
     -------

@@ -1,15 +1,18 @@
 """Accounting in partitions: a Parquet folder streamed by row group, or a Dask DataFrame.
 
-Each partition goes through the same kernel as an in-memory table (:func:`account_rows`), with
-row numbers offset so errors name the right row. What a partition leaves behind is small: its
-cells (quantity per facility and resolved combination) under global codes, its rejected rows,
-and one 64-bit hash per row. The hashes, sorted together at the end, find duplicates across
-partitions; the partitions holding a candidate are read again and compared exactly. Memory is
-the hashes (8 bytes a row) plus a bounded buffer of cells, whatever the number of rows.
+Each partition goes through the same kernel as an in-memory table (:func:`account_rows`). What
+a partition leaves behind is small: its cells (quantity per facility and local combination,
+under its own dictionary codes), the combinations it resolved, its rejected rows, and its rows'
+64-bit hashes, sorted. The merge maps the codes to the run's (facility ids through one hash
+index, combinations through a dict) and adds the cells into one facility x combination matrix.
+The hashes, sorted together at the end, find duplicates across partitions; the partitions
+holding a candidate are read again and compared exactly. Memory is the hashes (8 bytes a row)
+plus the matrix, whatever the number of rows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,17 +22,17 @@ import numpy as np
 import pandas as pd
 
 from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
-from .errors import DuplicateRowError, Problem
-from .inventory import Inventory, RowLevel
+from .errors import DuplicateRowError, InputError, Problem
+from .inventory import Inventory
 from .io import Table
-from .kernel import group_sum, stable_row_hash
+from .kernel import FacilityRegions, group_sum, row_hashes
+from .schema import raise_issues
 from .tables import read_transfers
 
 __all__ = ["account_dask", "account_parquet", "parquet_partitions"]
 
-#: Buffered cells before they are summed together (bounds memory between partitions).
-COMPRESS_AT = 4_000_000
-_COMBO_STRIDE = 1 << 24  # key = facility x stride + combination
+_LOCAL_KEY = ["activity", "unit", "year", "instrument"]
+_LOCAL_COLUMNS = [*_LOCAL_KEY, "dimension", "to_canonical"]
 
 
 @dataclass
@@ -39,62 +42,191 @@ class Partial:
     index: int
     rows: int
     facility_ids: np.ndarray  # this partition's facility ids
-    cells: pd.DataFrame  # facility_code (into facility_ids), combo (into combos), quantity
-    combos: pd.DataFrame  # resolved combinations, with their attributes
+    cells: pd.DataFrame  # facility_code (into facility_ids), local (into locals), quantity
+    locals: pd.DataFrame  # activity, unit, year, instrument, dimension, to_canonical
+    combos: pd.DataFrame  # resolved (region, local combination)s, with their attributes
     gases: pd.DataFrame  # combo, gas, location, market, factor_id, origin
-    hashes: np.ndarray  # uint64 per good row, stable across partitions
+    hashes: np.ndarray  # uint64 per row checked for duplicates, sorted, stable across partitions
     rejected: pd.DataFrame
     fallbacks: set = field(default_factory=set)
+    failed: bool = False  # strict mode and bad rows: accounted again to name them
 
 
-def account_partition(index: int, table: Table, setup: Setup) -> Partial:
-    """Account one partition (runs on a Dask worker or in this process)."""
-    accounted = account_rows(table, setup)
+def account_partition(index: int, table: Table, setup: Setup, background: bool = True
+                      ) -> Partial:
+    """Account one partition (runs on a Dask worker or in this process).
+
+    In strict mode a partition with bad rows does not raise here: the caller accounts every
+    such partition again and raises one error naming the rows of the whole table.
+    ``background`` runs the duplicate check in a second thread.
+    """
+    try:
+        accounted = account_rows(table, setup, keep_hashes=True, background=background)
+    except InputError:
+        if not setup.strict:
+            raise  # a bad table (a missing column), not bad rows
+        return Partial(index, len(table.frame), np.array([], dtype=object), pd.DataFrame(),
+                       pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
+                       np.empty(0, dtype=np.uint64), pd.DataFrame(), failed=True)
     rows = accounted.rows
-    hashes = stable_row_hash(table.frame)[accounted.good]
     return Partial(index, rows.n, rows.facility_ids,
-                   accounted.cells[["facility_code", "combo", "quantity"]],
-                   accounted.combos.table, accounted.combos.gases, hashes,
-                   rows.issues.rejected(), set(setup.resolver.fallbacks))
+                   accounted.cells[["facility_code", "local", "quantity"]],
+                   rows.locals[_LOCAL_COLUMNS], accounted.combos.table, accounted.combos.gases,
+                   accounted.hashes, rows.issues.rejected(), set(setup.resolver.fallbacks))
+
+
+class _CellSums:
+    """Quantity per (facility, local combination) under the run's codes.
+
+    A dense matrix (combinations x facilities) while it holds at most ``DENSE`` cells: each
+    partition adds in with one ``np.add.at``. Beyond that (a million facilities, say), sorted
+    keys merged every ``COMPRESS_AT`` buffered cells.
+    """
+
+    DENSE = 1 << 25  # 256 MiB of float64
+    COMPRESS_AT = 4_000_000
+
+    def __init__(self, facilities: int) -> None:
+        self.matrix: np.ndarray | None = np.zeros((0, max(facilities, 1)))
+        self.zero: list[tuple[np.ndarray, np.ndarray]] = []  # cells of rows of quantity 0
+        self.keys = np.array([], dtype=np.int64)  # sparse: facility x 2^24 + local
+        self.sums = np.array([])
+        self.buffer: list[tuple[np.ndarray, np.ndarray]] = []
+        self.buffered = 0
+
+    def add(self, facility: np.ndarray, local: np.ndarray, quantity: np.ndarray) -> None:
+        """Add quantities (negative to take rows back out)."""
+        if not len(facility):
+            return
+        if self.matrix is not None:
+            self._fit(int(local.max()) + 1, int(facility.max()) + 1)
+        if self.matrix is None:
+            key = facility.astype(np.int64) << 24
+            key += local
+            self.buffer.append((key, quantity))
+            self.buffered += len(key)
+            if self.buffered >= self.COMPRESS_AT:
+                self._compress()
+            return
+        width = self.matrix.shape[1]
+        key = local.astype(np.int64) * width
+        key += facility
+        np.add.at(self.matrix.reshape(-1), key, quantity)
+        zero = quantity == 0
+        if zero.any():
+            self.zero.append((facility[zero], local[zero]))
+
+    def _fit(self, locals_needed: int, facilities_needed: int) -> None:
+        height, width = self.matrix.shape
+        if locals_needed <= height and facilities_needed <= width:
+            return
+        height = max(height, locals_needed)
+        width = max(width, facilities_needed) if facilities_needed <= width else max(
+            2 * width, facilities_needed)
+        if height * width > self.DENSE:  # from here on, sorted keys
+            facility, local, quantity = self._dense_cells()
+            self.matrix = None
+            self.keys = (facility.astype(np.int64) << 24) + local
+            self.sums = quantity
+            return
+        grown = np.zeros((height, width))
+        grown[:self.matrix.shape[0], :self.matrix.shape[1]] = self.matrix
+        self.matrix = grown
+
+    def _dense_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        flat = self.matrix.reshape(-1)
+        present = np.flatnonzero(flat)
+        if self.zero:
+            width = self.matrix.shape[1]
+            zero = np.concatenate([local.astype(np.int64) * width + facility
+                                   for facility, local in self.zero])
+            present = np.union1d(present, zero)
+        local, facility = np.divmod(present, self.matrix.shape[1])
+        return facility, local, flat[present]
+
+    def _compress(self) -> None:
+        if self.buffer:
+            keys = np.concatenate([self.keys, *(k for k, _ in self.buffer)])
+            sums = np.concatenate([self.sums, *(q for _, q in self.buffer)])
+            self.keys, self.sums = group_sum(keys, sums, np.iinfo(np.int64).max)
+            self.buffer, self.buffered = [], 0
+
+    def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(facility, local, quantity) of every cell."""
+        if self.matrix is not None:
+            return self._dense_cells()
+        self._compress()
+        return self.keys >> 24, self.keys & ((1 << 24) - 1), self.sums
 
 
 class _Merger:
-    """Global facility and combination codes, and the cells summed under them."""
+    """The run's facility and combination codes, and the cells summed under them."""
 
-    KEY = ("activity", "unit", "region", "year", "instrument")
-
-    def __init__(self, total_rows: int | None = None) -> None:
-        self.facility_ids = pd.Index([], dtype=object)
-        self.combo_keys: dict[tuple, int] = {}
+    def __init__(self, regions: FacilityRegions, total_rows: int | None = None) -> None:
+        self.regions = regions
+        self.known = len(regions.ids)  # ids of the facility table: codes 0 .. known - 1
+        self.extra: dict[str, int] = {}  # ids not in the facility table: codes known, ...
+        self.used = np.zeros(self.known, dtype=bool)
+        self.local_keys: dict[tuple, int] = {}
+        self.locals: list[dict] = []
+        self.combo_keys: dict[tuple, int] = {}  # (region, local code) -> combination
         self.combos: list[dict] = []
         self.gases: list[pd.DataFrame] = []
-        self.buffer: list[tuple[np.ndarray, np.ndarray]] = []  # (keys, quantities)
-        self.buffered = 0
-        self.keys = np.array([], dtype=np.int64)
-        self.sums = np.array([])
+        self.sums = _CellSums(self.known + 1)
         self.rows = 0
         self.rejected: list[pd.DataFrame] = []
-        # One array for every good row's hash, filled in partition order and sorted in place at
-        # the end: 8 bytes a row. Grown by doubling when the row count is not known ahead.
+        # One array for every partition's hashes, filled in partition order and sorted at the
+        # end: 8 bytes a row. Grown by doubling when the row count is not known ahead.
         self.hashes = np.empty(total_rows or 1 << 20, dtype=np.uint64)
         self.hashed = 0
         self.partitions = 0
+        self.failed: list[int] = []
         self.fallbacks: set = set()
 
     def add(self, part: Partial) -> None:
         self.rows += part.rows
+        self.partitions += 1
+        if part.failed:
+            self.failed.append(part.index)
+            return
         self.fallbacks |= part.fallbacks
-        if len(part.rejected):
+        if len(part.rejected) or not self.rejected:  # an empty one keeps the columns' types
             self.rejected.append(part.rejected)
         self._keep_hashes(part.hashes)
-        self.partitions += 1
-        new = pd.Index(part.facility_ids).difference(self.facility_ids)
-        if len(new):
-            self.facility_ids = self.facility_ids.append(pd.Index(new, dtype=object))
+        local = self.local_codes(part.locals)
+        self._add_combos(part.combos, part.gases)
         cells = part.cells
-        self.add_cells(part.facility_ids[cells["facility_code"].to_numpy()],
-                       self.combo_codes(part.combos, part.gases)[cells["combo"].to_numpy()],
-                       cells["quantity"].to_numpy())
+        self.sums.add(self.facility_codes(part.facility_ids)[cells["facility_code"].to_numpy()],
+                      local[cells["local"].to_numpy()], cells["quantity"].to_numpy())
+
+    def facility_codes(self, ids: np.ndarray) -> np.ndarray:
+        """The run's code of each facility id (one hash lookup per distinct id)."""
+        codes = self.regions.positions(ids)
+        unknown = np.flatnonzero(codes < 0)
+        for i in unknown:  # ids the facility table does not have (few)
+            codes[i] = self.extra.setdefault(ids[i], self.known + len(self.extra))
+        known = codes[codes < self.known]
+        self.used[known] = True
+        return codes
+
+    def local_codes(self, locals_: pd.DataFrame) -> np.ndarray:
+        codes = np.empty(len(locals_), dtype=np.int64)
+        for i, record in enumerate(locals_.to_dict("records")):
+            key = tuple(record[k] for k in _LOCAL_KEY)
+            if key not in self.local_keys:
+                self.local_keys[key] = len(self.locals)
+                self.locals.append(record)
+            codes[i] = self.local_keys[key]
+        return codes
+
+    def _add_combos(self, combos: pd.DataFrame, gases: pd.DataFrame) -> None:
+        local = self.local_codes(combos[_LOCAL_COLUMNS])
+        for i, record in enumerate(combos.to_dict("records")):
+            key = (record["region"], local[i])
+            if key not in self.combo_keys:
+                self.combo_keys[key] = len(self.combos)
+                self.combos.append(record)
+                self.gases.append(gases[gases["combo"] == i].assign(combo=self.combo_keys[key]))
 
     def _keep_hashes(self, hashes: np.ndarray) -> None:
         end = self.hashed + len(hashes)
@@ -105,40 +237,26 @@ class _Merger:
         self.hashes[self.hashed:end] = hashes
         self.hashed = end
 
-    def add_cells(self, facility_ids: np.ndarray, combo: np.ndarray,
-                  quantity: np.ndarray) -> None:
-        """Add quantities (negative to take rows back out) under global codes."""
-        key = self.facility_ids.get_indexer(facility_ids).astype(np.int64) * _COMBO_STRIDE
-        key += combo
-        self.buffer.append((key, quantity))
-        self.buffered += len(key)
-        if self.buffered >= COMPRESS_AT:
-            self._compress()
-
-    def combo_codes(self, combos: pd.DataFrame, gases: pd.DataFrame) -> np.ndarray:
-        """Global code of each of a partition's combinations, registering new ones."""
-        codes = np.empty(len(combos), dtype=np.int64)
-        for i, record in enumerate(combos.to_dict("records")):
-            key = tuple(record[k] for k in self.KEY)
-            if key not in self.combo_keys:
-                self.combo_keys[key] = len(self.combos)
-                self.combos.append(record)
-                self.gases.append(gases[gases["combo"] == i].assign(combo=self.combo_keys[key]))
-            codes[i] = self.combo_keys[key]
-        return codes
-
-    def _compress(self) -> None:
-        if not self.buffer:
-            return
-        keys = np.concatenate([self.keys, *(k for k, _ in self.buffer)])
-        sums = np.concatenate([self.sums, *(q for _, q in self.buffer)])
-        self.keys, self.sums = group_sum(keys, sums, np.iinfo(np.int64).max)
-        self.buffer, self.buffered = [], 0
-
-    def cells(self) -> pd.DataFrame:
-        self._compress()
-        facility, combo = np.divmod(self.keys, _COMBO_STRIDE)
-        return pd.DataFrame({"facility_code": facility, "combo": combo, "quantity": self.sums})
+    def cells(self) -> tuple[pd.DataFrame, np.ndarray]:
+        """The cells (facility_code, combo, quantity) and the facility ids they code."""
+        facility, local, quantity = self.sums.cells()
+        region_code = {name: code for code, name in enumerate(self.regions.names)}
+        lookup = np.full((len(self.regions.names), max(len(self.locals), 1)), -1, np.int32)
+        for (region, local_code), combo in self.combo_keys.items():
+            lookup[region_code[region], local_code] = combo
+        # Facilities not in the table have no region: the code of "" (the table's last).
+        facility_region = np.append(self.regions.codes[:-1],
+                                    np.full(len(self.extra), self.regions.codes[-1]))
+        combo = lookup[facility_region[facility], local]
+        if (combo < 0).any():
+            raise AssertionError("a cell of a combination no partition resolved")
+        # Keep the ids the partitions met, in the facility table's order then first meeting.
+        used = np.append(self.used, np.ones(len(self.extra), dtype=bool))
+        new_code = np.cumsum(used) - 1
+        ids = np.append(self.regions.ids[self.used],
+                        np.array(list(self.extra), dtype=object))
+        return pd.DataFrame({"facility_code": new_code[facility].astype(np.int32),
+                             "combo": combo, "quantity": quantity}), ids
 
 
 def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
@@ -152,34 +270,42 @@ def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
     merger.hashes, merger.hashed = np.empty(0, dtype=np.uint64), 0
     if not repeated.size:
         return  # clean data stop here; what follows reads partitions again
+    lenient = dataclasses.replace(setup, strict=False)
     records = []
     for i in range(merger.partitions):
         table = reload(i)
-        frame = table.frame
-        hit = np.flatnonzero(np.isin(stable_row_hash(frame), repeated))
+        accounted = account_rows(table, lenient, duplicates=False)
+        rows = accounted.rows
+        hit = np.flatnonzero(np.isin(row_hashes(rows), repeated) & accounted.good)
         if not hit.size:
             continue
-        keys = frame.iloc[hit][["facility", "year", "activity", "quantity", "unit"]].astype(str)
-        for optional in ("month", "instrument"):
-            keys[optional] = frame[optional].iloc[hit].astype(str) if optional in frame else ""
+        # The keys the in-memory check compares: codes made text (the stripped facility id,
+        # the canonical activity), so equal rows of different partitions compare equal.
+        keys = rows.locals.iloc[rows.local[hit]][_LOCAL_KEY].reset_index(drop=True)
+        keys["facility"] = rows.facility_ids[rows.facility[hit]]
+        keys["month"] = rows.month[hit]
+        keys["quantity"] = rows.quantity[hit]
         keys["row"] = table.row_number(hit)
         keys["label"] = table.label
         keys["partition"] = i
         records.append(keys)
     found = pd.concat(records, ignore_index=True)
-    columns = ["facility", "year", "month", "activity", "unit", "instrument", "quantity"]
+    columns = ["facility", "month", *_LOCAL_KEY, "quantity"]
     groups = found.groupby(columns, sort=False)
     if groups["partition"].nunique().max() < 2:
         return
     found = found.sort_values(["partition", "row"], kind="stable")
+    groups = found.groupby(columns, sort=False)
     first_row = groups["row"].transform("first")
     first_label = groups["label"].transform("first")
     first_partition = groups["partition"].transform("first")
     later = found[found["partition"] > first_partition]
     if later.empty:
         return
-    reasons = [f"duplicate of row {int(r)} of {label}" for r, label in
-               zip(first_row[later.index], first_label[later.index], strict=True)]
+    # Worded as in memory; the first copy's file is named when it is another file.
+    reasons = [f"duplicate of row {int(r)}" + (f" of {label}" if label != own else "")
+               for r, label, own in zip(first_row[later.index], first_label[later.index],
+                                        later["label"], strict=True)]
     if setup.strict:
         raise DuplicateRowError([
             Problem("duplicate", why, file=r.label, row=int(r.row), column="quantity",
@@ -193,26 +319,31 @@ def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
 
 def _take_back(merger: _Merger, table: Table, copies: pd.DataFrame, setup: Setup) -> None:
     """Lenient mode: reject later copies found across partitions, and take them out."""
-    accounted = account_rows(table, setup, duplicates=False)
-    rows = accounted.rows
-    level = RowLevel(rows, accounted.good, accounted.combos.lookup, table)
+    rows = account_rows(table, setup, duplicates=False).rows
     positions = np.searchsorted(table.row_number(np.arange(rows.n)), copies["row"].to_numpy())
-    combo = level.combo()[positions]
-    global_combo = merger.combo_codes(accounted.combos.table, accounted.combos.gases)[combo]
-    merger.add_cells(rows.facility_ids[rows.facility[positions]], global_combo,
-                     -rows.quantity[positions])
+    facility = merger.facility_codes(rows.facility_ids)[rows.facility[positions]]
+    local = merger.local_codes(rows.locals[_LOCAL_COLUMNS])[rows.local[positions]]
+    merger.sums.add(facility, local, -rows.quantity[positions])
     rejected = table.frame.iloc[positions].copy()
     rejected.insert(0, "row", copies["row"].to_numpy())
     rejected["reason"] = "quantity: " + copies["reason"].to_numpy()
     merger.rejected.append(rejected.reset_index(drop=True))
 
 
+def _raise_failed(merger: _Merger, reload: Callable[[int], Table], setup: Setup) -> None:
+    """Strict mode: one error for the bad rows of every failed partition, as on pandas."""
+    lenient = dataclasses.replace(setup, strict=False)
+    raise_issues([account_rows(reload(i), lenient).rows.issues for i in merger.failed])
+
+
 def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Table],
                        setup: Setup, transfers, total_rows: int | None = None) -> Inventory:
     """Merge partition results into one inventory (``total_rows`` sizes the hash array)."""
-    merger = _Merger(total_rows)
+    merger = _Merger(setup.regions, total_rows)
     for part in partials:
         merger.add(part)
+    if merger.failed:
+        _raise_failed(merger, reload, setup)
     _cross_partition_duplicates(merger, reload, setup)
     setup.resolver.fallbacks |= merger.fallbacks
     _warn_year_fallbacks(setup.resolver)
@@ -227,13 +358,14 @@ def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Tabl
     combos = combos.astype({"to_canonical": float, "year": np.int64, "scope": np.int64,
                             "tce": float})
     gases = gases.astype({"combo": np.int64, "location": float, "market": float})
-    facility_ids = merger.facility_ids.to_numpy(dtype=object)
-    rejected = (pd.concat(merger.rejected, ignore_index=True) if merger.rejected
-                else pd.DataFrame(columns=["row", "reason"]))
+    cells, facility_ids = merger.cells()
+    rejected = [r for r in merger.rejected if len(r)] or merger.rejected[:1]
+    rejected = (pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(
+        {"row": pd.Series(dtype=np.int64), "reason": pd.Series(dtype=object)}))
     transfer_table = read_transfers(_optional(transfers, "transfers"), setup.lib,
                                     set(facility_ids))
     return Inventory(
-        cells=merger.cells(), facility_ids=facility_ids, combos=combos, gases=gases,
+        cells=cells, facility_ids=facility_ids, combos=combos, gases=gases,
         facilities=setup.facilities, transfers=transfer_table, fallbacks=setup.resolver.fallbacks,
         profile=setup.profile.name, gwp=setup.gwp, library=setup.lib, rows_input=merger.rows,
         rejected=rejected, user_factors=setup.user_rows)
@@ -299,37 +431,40 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
     """Account a ``dask.dataframe.DataFrame``: partitions in parallel, merged on the client.
 
     The factor library and the checked facility and factor tables travel to the workers once
-    (as one delayed object); each partition is accounted independently by the same kernel;
-    errors carry the rows they would have in the whole table.
+    (as one delayed object); each partition is accounted independently by the same kernel, its
+    rows numbered from 2. Row counts come back with the results, so nothing is read twice for
+    them: a partition with bad rows (rare) is accounted again here, numbered in the whole
+    table, and errors and rejected rows name the rows they would on pandas.
     """
     import dask
 
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
-    lengths = frame.map_partitions(len).compute()
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     shared = dask.delayed(setup, pure=True)
-    label = "<activities table>"
-
-    def table(part: pd.DataFrame, offset: int) -> Table:
-        return Table(part.reset_index(drop=True), label, np.arange(len(part)) + offset + 2)
-
-    tasks = [dask.delayed(_partition_task)(i, part, int(offset), label, shared)
-             for i, (part, offset) in enumerate(zip(frame.to_delayed(), offsets, strict=True))]
-    results = dask.compute(*tasks)
+    tasks = [dask.delayed(_partition_task)(i, part, shared)
+             for i, part in enumerate(frame.to_delayed())]
+    results = list(dask.compute(*tasks))
+    offsets = np.cumsum([0] + [part.rows for part in results[:-1]])
 
     def reload(i: int) -> Table:
-        return table(frame.get_partition(i).compute(), int(offsets[i]))
+        part = frame.get_partition(i).compute().reset_index(drop=True)
+        return Table(part, _LABEL, np.arange(len(part)) + int(offsets[i]) + 2)
 
+    for i, part in enumerate(results):
+        if len(part.rejected) and offsets[i]:  # lenient: number its rows in the whole table
+            results[i] = account_partition(i, reload(i), setup)
     return account_partitions(iter(results), reload, setup, _computed(transfers),
-                              int(np.sum(lengths)))
+                              sum(part.rows for part in results))
 
 
-def _partition_task(index: int, part: pd.DataFrame, offset: int, label: str,
-                    setup: Setup) -> Partial:
+_LABEL = "<activities table>"
+
+
+def _partition_task(index: int, part: pd.DataFrame, setup: Setup) -> Partial:
     # No warnings here: fallbacks travel back in the Partial and the client warns once
     # (warnings.catch_warnings is process-global, so it must not be used in worker threads).
-    table = Table(part.reset_index(drop=True), label, np.arange(len(part)) + offset + 2)
-    return account_partition(index, table, setup)
+    # The duplicate check runs in this thread: Dask's other threads keep the cores busy.
+    return account_partition(index, Table(part.reset_index(drop=True), _LABEL), setup,
+                             background=False)
 
 
 def _computed(table):

@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .errors import AmbiguousFactorError, MissingFactorError, Problem, UnitMismatchError
+from .errors import (
+    AmbiguousFactorError,
+    InputError,
+    MissingFactorError,
+    Problem,
+    UnitMismatchError,
+)
 from .factors import NON_GAS_PARAMETERS, USER_SET, Factor, Library, Profile, build_index
 from .units import CANONICAL_UNITS, registry
 
@@ -84,6 +90,9 @@ class Resolver:
         # Plain dicts: looked up once per combination and gas, never through DataFrame.loc.
         self._meta = lib.activities[["scope", "category", "carrier"]].to_dict("index")
         self.fallbacks: set[Fallback] = set()
+        # Each distinct combination is resolved once per run, whatever the number of
+        # partitions that meet it: the coefficients, or the InputError to raise again.
+        self._resolved: dict[tuple, Coefficients | InputError] = {}
         self._gj_per_tce = float(registry().Quantity(1, "tce").to("GJ").magnitude)
 
     # -- finding one factor ------------------------------------------------------------------
@@ -155,6 +164,20 @@ class Resolver:
     def coefficients(self, activity: str, dimension: str, region: str | None, year: int,
                      instrument: str = "") -> Coefficients:
         """Coefficients per canonical unit of ``dimension``; raises an InputError subclass."""
+        key = (activity, dimension, region, year, instrument)
+        found = self._resolved.get(key)
+        if found is None:
+            try:
+                found = self._coefficients(*key)
+            except InputError as exc:
+                found = exc
+            self._resolved[key] = found
+        if isinstance(found, InputError):
+            raise found.with_traceback(None)
+        return found
+
+    def _coefficients(self, activity: str, dimension: str, region: str | None, year: int,
+                      instrument: str) -> Coefficients:
         scope, category = self.scope_category(activity)
         gases = self.gases(activity, category)
         if not gases:

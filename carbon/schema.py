@@ -24,6 +24,7 @@ __all__ = [
     "encode",
     "integers",
     "numbers",
+    "raise_issues",
     "require_columns",
     "spreadsheet_row",
 ]
@@ -57,6 +58,18 @@ LISTED = 50
 def spreadsheet_row(position: np.ndarray | int) -> np.ndarray | int:
     """Row number a spreadsheet shows for a 0-based record position (the header is row 1)."""
     return position + 2
+
+
+def raise_issues(parts: list[Issues]) -> None:
+    """Raise one error for the issues of a table, whole or in partitions (rows numbered in the
+    whole table): the error class of the first problem by row, the first ones listed."""
+    problems = sorted((p for part in parts for p in part.problems()),
+                      key=lambda p: (p.row, p.column or ""))[:LISTED]
+    total = sum(part.count() for part in parts)
+    if total > len(problems):
+        problems.append(Problem("more", f"{total - len(problems)} more problem(s) not listed",
+                                file=parts[0].label))
+    raise ERROR_CLASSES.get(problems[0].kind, err.InputError)(problems)
 
 
 def require_columns(frame: pd.DataFrame, label: str, required: tuple[str, ...],
@@ -146,7 +159,7 @@ class Issues:
     row_numbers: np.ndarray | None = None  # spreadsheet rows when not position + 2
     entries: list[tuple[str, str, np.ndarray, object, str]] = field(default_factory=list)
 
-    def _row(self, positions):
+    def row_number(self, positions):
         if self.row_numbers is None:
             return spreadsheet_row(positions)
         return self.row_numbers[positions]
@@ -176,7 +189,7 @@ class Issues:
                 pos = int(positions[i])
                 why = reason if isinstance(reason, str) else str(reason[i])
                 value = self._value(pos, column)
-                found.append(Problem(kind, why, file=self.label, row=int(self._row(pos)),
+                found.append(Problem(kind, why, file=self.label, row=int(self.row_number(pos)),
                                      column=column, value=value, accepted=accepted))
         found.sort(key=lambda p: (p.row, p.column or ""))
         return found[:limit]
@@ -192,12 +205,7 @@ class Issues:
 
     def raise_error(self) -> None:
         """Raise the error class of the first problem (by row), listing the first ones."""
-        problems = self.problems()
-        total = self.count()
-        if total > len(problems):
-            problems.append(Problem("more", f"{total - len(problems)} more problem(s) not listed",
-                                    file=self.label))
-        raise ERROR_CLASSES.get(problems[0].kind, err.InputError)(problems)
+        raise_issues([self])
 
     def rejected(self) -> pd.DataFrame:
         """The rejected rows, as read, with ``row`` (spreadsheet row) and every ``reason``."""
@@ -213,6 +221,6 @@ class Issues:
                                        "reason": [f"{column}: {r}" for r in why]}))
         reasons = pd.concat(parts).groupby("position", sort=True)["reason"].agg("; ".join)
         out = self.frame.iloc[reasons.index.to_numpy()].copy()
-        out.insert(0, "row", self._row(reasons.index.to_numpy()))
+        out.insert(0, "row", self.row_number(reasons.index.to_numpy()))
         out["reason"] = reasons.to_numpy()
         return out.reset_index(drop=True)
