@@ -58,7 +58,12 @@ class Rows:
 
 
 class FacilityRegions:
-    """Region of each facility id, from a dict built once per run (not per partition)."""
+    """Facility ids and their regions for one run, shared by all its partitions.
+
+    Built once per run from the facility table (a dict of ids, not a pandas index per
+    partition); it also remembers the last facility dictionary it was given, since the
+    partitions of one Parquet file usually share theirs.
+    """
 
     def __init__(self, facilities: pd.DataFrame):
         regions = (facilities["region"].fillna("").to_numpy(dtype=object).astype(str)
@@ -68,6 +73,7 @@ class FacilityRegions:
         self.ids = facilities.index.to_numpy(dtype=object)
         self.position = {facility: i for i, facility in enumerate(self.ids)}
         self.codes = codes  # one per facility, then the code of "" for unknown ids (-1)
+        self._last: tuple | None = None  # (a dictionary, what dictionary() made of it)
 
     def positions(self, facility_ids) -> np.ndarray:
         """Position of each id in the facility table, -1 where it is not there."""
@@ -79,6 +85,35 @@ class FacilityRegions:
         """Region code of each id; facilities not in the table have no region ("")."""
         return self.codes[self.positions(facility_ids)]
 
+    def dictionary(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """(ids, remap, region codes) of a facility column's dictionary: see
+        :func:`_facility_dictionary`; region codes are those of the ids."""
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last is not None and len(last[0]) == len(raw) and (last[0] == raw).all():
+            return last[1]
+        ids, remap = _facility_dictionary(raw)
+        made = (ids, remap, self.of(ids))
+        self._last = (raw, made)
+        return made
+
+
+def _facility_dictionary(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The distinct facility ids of a dictionary, stripped, with "" last (missing cells).
+
+    ``remap`` maps each dictionary code (and -1, last) to its id, or is None when the
+    dictionary's own codes already are the ids' (no id repeats once stripped, none is blank).
+    """
+    stripped = [f.strip() if type(f) is str else str(f).strip() for f in raw]
+    distinct = set(stripped)
+    if len(distinct) == len(stripped) and "" not in distinct:
+        return np.array([*stripped, ""], dtype=object), None
+    # " A" and "A" are one facility; blank and missing cells map to the last id, ""
+    names, merged = np.unique(np.array([*stripped, ""], dtype=str), return_inverse=True)
+    order = np.r_[np.flatnonzero(names != ""), np.flatnonzero(names == "")]
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    return names[order].astype(object), position[merged]
+
 
 def encode_rows(table: Table, lib: Library, user_keys: set[str],
                 regions: FacilityRegions) -> Rows:
@@ -88,7 +123,7 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
     issues = Issues(table.label, frame, table.row_numbers)
     n = len(frame)
 
-    facility, facility_ids = _facilities(issues, frame["facility"])
+    facility, facility_ids, facility_region = _facilities(issues, frame["facility"], regions)
     year = _years(issues, frame["year"])
     month = _months(issues, frame) if "month" in frame.columns else np.zeros(n, np.int8)
     quantity = _quantities(issues, frame["quantity"])
@@ -97,41 +132,34 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
         issues.add("value", "uncertainty", np.flatnonzero(not_number | (spread < 0)),
                    "not a percentage >= 0", accepted="a half-width in % (5 for ±5 %), or empty")
 
-    activity, activity_keys = _activities(issues, frame["activity"], lib, user_keys)
+    activity = _activities(issues, frame["activity"], lib, user_keys)
     unit, unit_names, unit_dims, unit_factors = _units(issues, frame["unit"])
     if "instrument" in frame.columns:
-        instrument, instrument_names = _instruments(issues, frame["instrument"], lib)
+        instrument = _instruments(issues, frame["instrument"], lib)
     else:
-        instrument, instrument_names = np.zeros(n, np.int8), np.array([""], dtype=object)
+        none = np.array([""], dtype=object)
+        instrument = np.zeros(n, np.int8), none, none
 
     local, locals_ = _local_combinations(
-        issues, (activity, activity_keys), (unit, unit_names, unit_dims, unit_factors), year,
-        (instrument, instrument_names))
-    return Rows(n, issues, facility, facility_ids, regions.of(facility_ids), regions.names, year,
-                month, quantity, local, locals_)
+        issues, activity, (unit, unit_names, unit_dims, unit_factors), year, instrument)
+    return Rows(n, issues, facility, facility_ids, facility_region, regions.names, year, month,
+                quantity, local, locals_)
 
 
 # -- column checks -------------------------------------------------------------------------------
-def _facilities(issues: Issues, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Facility code per row and the ids; the last id is "" (missing or blank cells)."""
+def _facilities(issues: Issues, column: pd.Series, regions: FacilityRegions):
+    """Facility code per row, the ids (the last is "", for missing or blank cells) and their
+    region codes."""
     codes, raw = encode(column)
-    stripped = [f.strip() if type(f) is str else str(f).strip() for f in raw]
-    distinct = set(stripped)
-    if len(distinct) == len(stripped) and "" not in distinct:
-        # The dictionary's own codes, no per-row copy unless a cell is missing (code -1).
-        ids = np.array([*stripped, ""], dtype=object)
-        facility = np.where(codes < 0, len(stripped), codes) if (codes < 0).any() else codes
-    else:  # " A" and "A" are one facility; blank and missing cells map to the last id, ""
-        names, merged = np.unique(np.array([*stripped, ""], dtype=str), return_inverse=True)
-        order = np.r_[np.flatnonzero(names != ""), np.flatnonzero(names == "")]
-        ids = names[order].astype(object)
-        position = np.empty(len(order), dtype=np.int64)
-        position[order] = np.arange(len(order))
-        facility = position[merged][codes]  # code -1 takes the appended "", now last
+    ids, remap, region = regions.dictionary(raw)
+    if remap is not None:
+        facility = remap[codes]  # code -1 takes the last entry: ""
+    else:  # the dictionary's own codes: no per-row copy unless a cell is missing (code -1)
+        facility = np.where(codes < 0, len(ids) - 1, codes) if (codes < 0).any() else codes
     blank = np.flatnonzero(facility == len(ids) - 1)
     issues.add("value", "facility", blank, "missing facility id",
                accepted="a facility id (any text)")
-    return facility, ids
+    return facility, ids, region
 
 
 def _years(issues: Issues, column: pd.Series) -> np.ndarray:
@@ -184,7 +212,7 @@ def _activities(issues: Issues, column: pd.Series, lib: Library, user_keys: set[
         issues.add("unknown_activity", "activity", np.flatnonzero(codes == code),
                    f"unknown activity {name!r}; closest: {lib.suggest(name, choices)}",
                    accepted="a key of `parkcarbon factors --activities` or its Chinese name")
-    return codes, keys
+    return codes, keys, names
 
 
 def _units(issues: Issues, column: pd.Series):
@@ -221,14 +249,16 @@ def _instruments(issues: Issues, column: pd.Series, lib: Library):
     canonical_names.append("")  # the code of missing cells
     if (codes < 0).any():  # only then a copy; the dictionary's own small codes otherwise
         codes = np.where(codes < 0, len(names), codes)
-    return codes, np.array(canonical_names, dtype=object)
+    return codes, np.array(canonical_names, dtype=object), np.append(names, "")
 
 
 def _local_combinations(issues, activity, unit, year, instrument):
-    """Code each row's (activity, unit, year, instrument) through a dense lookup table."""
-    act, act_keys = activity
+    """Code each row's (activity, unit, year, instrument), as written, through a dense lookup
+    table. The table has each combination's canonical activity and instrument, and the
+    combination as written (``as_written``: what makes two rows the same record)."""
+    act, act_keys, act_names = activity
     unit_code, unit_names, unit_dims, unit_factors = unit
-    inst, inst_names = instrument
+    inst, inst_names, inst_written = instrument
     first_year = int(year.min()) if len(year) else YEARS[0]
     sizes = (max(len(act_keys), 1), max(len(unit_names), 1),
              int(year.max()) - first_year + 1 if len(year) else 1, len(inst_names))
@@ -266,6 +296,9 @@ def _local_combinations(issues, activity, unit, year, instrument):
         "dimension": unit_dims[u] if len(unit_names) else np.array([], object),
         "to_canonical": unit_factors[u] if len(unit_names) else np.array([]),
         "year": y + first_year, "instrument": inst_names[i],
+        "as_written": [f"{act_names[k]}\x1f{unit_names[m]}\x1f{year_}\x1f{inst_written[j]}"
+                       for k, m, year_, j in zip(a, u, y + first_year, i, strict=True)]
+        if len(act_keys) and len(unit_names) else np.array([], object),
     })
     misplaced = (table["instrument"] != "") & (table["activity"] != "electricity")
     for code in np.flatnonzero(misplaced.to_numpy()):
@@ -302,17 +335,14 @@ def _text_hashes(values) -> np.ndarray:
 class _RowHasher:
     """64-bit hash of each row's facility, activity, unit, year, instrument, month and quantity.
 
-    Built from hashes of the dictionaries' texts (the stripped facility id, the canonical
-    activity, the unit as written), so it is the same for equal rows in different partitions.
+    Built from hashes of the dictionaries' texts (the stripped facility id; activity, unit and
+    instrument as written), so it is the same for equal rows in different partitions.
     """
 
     def __init__(self, rows: Rows):
         self.rows = rows
         self.facility = _text_hashes(rows.facility_ids)
-        locals_ = rows.locals
-        self.local = np.append(_text_hashes(
-            locals_["activity"] + "\x1f" + locals_["unit"].astype(str) + "\x1f"
-            + locals_["year"].astype(str) + "\x1f" + locals_["instrument"]), np.uint64(0))
+        self.local = np.append(_text_hashes(rows.locals["as_written"]), np.uint64(0))
         self.bits = np.ascontiguousarray(rows.quantity).view(np.uint64)
 
     def chunk(self, chunk: slice) -> np.ndarray:

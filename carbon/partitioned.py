@@ -160,82 +160,111 @@ class _CellSums:
 
 
 class _Merger:
-    """The run's facility and combination codes, and the cells summed under them."""
+    """The run's facility and combination codes, and the cells summed under them.
 
-    def __init__(self, regions: FacilityRegions, total_rows: int | None = None) -> None:
+    Partitions are added in order (:meth:`add`), on the client or, for Dask, as a chain of
+    tasks on the workers; :meth:`close` then finds the row hashes met in more than one
+    partition and lets the hashes go, so what travels back is small.
+    """
+
+    def __init__(self, regions: FacilityRegions) -> None:
         self.regions = regions
         self.known = len(regions.ids)  # ids of the facility table: codes 0 .. known - 1
         self.extra: dict[str, int] = {}  # ids not in the facility table: codes known, ...
         self.used = np.zeros(self.known, dtype=bool)
+        self._last_ids: tuple | None = None  # (a partition's ids, their codes)
         self.local_keys: dict[tuple, int] = {}
         self.locals: list[dict] = []
         self.combo_keys: dict[tuple, int] = {}  # (region, local code) -> combination
         self.combos: list[dict] = []
         self.gases: list[pd.DataFrame] = []
         self.sums = _CellSums(self.known + 1)
-        self.rows = 0
-        self.rejected: list[pd.DataFrame] = []
-        # One array for every partition's hashes, filled in partition order and sorted at the
-        # end: 8 bytes a row. Grown by doubling when the row count is not known ahead.
-        self.hashes = np.empty(total_rows or 1 << 20, dtype=np.uint64)
-        self.hashed = 0
-        self.partitions = 0
+        self.sizes: list[int] = []  # rows of each partition, in order
+        self.rejected: dict[int, list[pd.DataFrame]] = {}  # by partition
+        self.runs: list[np.ndarray] = []  # each partition's sorted row hashes: 8 bytes a row
+        self.repeated = np.empty(0, dtype=np.uint64)  # hashes of more than one partition
         self.failed: list[int] = []
         self.fallbacks: set = set()
 
-    def add(self, part: Partial) -> None:
-        self.rows += part.rows
-        self.partitions += 1
+    @property
+    def rows(self) -> int:
+        return sum(self.sizes)
+
+    @property
+    def partitions(self) -> int:
+        return len(self.sizes)
+
+    def add(self, part: Partial) -> _Merger:
+        self.sizes.append(part.rows)
         if part.failed:
             self.failed.append(part.index)
-            return
+            return self
         self.fallbacks |= part.fallbacks
-        if len(part.rejected) or not self.rejected:  # an empty one keeps the columns' types
-            self.rejected.append(part.rejected)
-        self._keep_hashes(part.hashes)
+        self.rejected[part.index] = [part.rejected]
+        self.runs.append(part.hashes)
         local = self.local_codes(part.locals)
         self._add_combos(part.combos, part.gases)
         cells = part.cells
         self.sums.add(self.facility_codes(part.facility_ids)[cells["facility_code"].to_numpy()],
                       local[cells["local"].to_numpy()], cells["quantity"].to_numpy())
+        return self
+
+    def close(self) -> _Merger:
+        """Find the hashes met in more than one partition; the hashes themselves go."""
+        self.repeated, self.runs = _repeated_across(self.runs), []
+        return self
+
+    def all_rejected(self) -> pd.DataFrame:
+        """Rejected rows, partition by partition, each in row order."""
+        parts = [pd.concat(frames, ignore_index=True).sort_values("row", kind="stable")
+                 for _, frames in sorted(self.rejected.items())]
+        found = [p for p in parts if len(p)] or parts[:1]  # an empty one keeps the columns
+        if not found:
+            return pd.DataFrame({"row": pd.Series(dtype=np.int64),
+                                 "reason": pd.Series(dtype=object)})
+        return pd.concat(found, ignore_index=True)
 
     def facility_codes(self, ids: np.ndarray) -> np.ndarray:
-        """The run's code of each facility id (one hash lookup per distinct id)."""
+        """The run's code of each facility id (one dict lookup per distinct id, and none
+        when a partition has the dictionary of the one before)."""
+        last = self._last_ids
+        if last is not None and len(last[0]) == len(ids) and (last[0] == ids).all():
+            return last[1]
         codes = self.regions.positions(ids)
-        unknown = np.flatnonzero(codes < 0)
-        for i in unknown:  # ids the facility table does not have (few)
+        for i in np.flatnonzero(codes < 0):  # ids the facility table does not have (few)
             codes[i] = self.extra.setdefault(ids[i], self.known + len(self.extra))
-        known = codes[codes < self.known]
-        self.used[known] = True
+        self.used[codes[codes < self.known]] = True
+        self._last_ids = (ids, codes)
         return codes
 
     def local_codes(self, locals_: pd.DataFrame) -> np.ndarray:
-        codes = np.empty(len(locals_), dtype=np.int64)
-        for i, record in enumerate(locals_.to_dict("records")):
+        """The run's code of each (activity, unit, year, instrument), registering new ones."""
+        keys = zip(*(locals_[k].to_numpy(dtype=object) for k in _LOCAL_KEY), strict=True)
+        codes = np.fromiter((self.local_keys.get(key, -1) for key in keys), dtype=np.int64,
+                            count=len(locals_))
+        for i in np.flatnonzero(codes < 0):
+            record = locals_.iloc[i].to_dict()
             key = tuple(record[k] for k in _LOCAL_KEY)
-            if key not in self.local_keys:
-                self.local_keys[key] = len(self.locals)
+            codes[i] = self.local_keys.setdefault(key, len(self.locals))
+            if codes[i] == len(self.locals):
                 self.locals.append(record)
-            codes[i] = self.local_keys[key]
         return codes
 
     def _add_combos(self, combos: pd.DataFrame, gases: pd.DataFrame) -> None:
+        """Register the partition's resolved combinations the run has not met yet."""
         local = self.local_codes(combos[_LOCAL_COLUMNS])
-        for i, record in enumerate(combos.to_dict("records")):
-            key = (record["region"], local[i])
+        keys = zip(combos["region"].to_numpy(dtype=object), local.tolist(), strict=True)
+        code = np.full(len(combos), -1, dtype=np.int64)
+        new = []  # one per new key: two local combinations may be one as the run codes them
+        for i, key in enumerate(keys):
             if key not in self.combo_keys:
-                self.combo_keys[key] = len(self.combos)
-                self.combos.append(record)
-                self.gases.append(gases[gases["combo"] == i].assign(combo=self.combo_keys[key]))
-
-    def _keep_hashes(self, hashes: np.ndarray) -> None:
-        end = self.hashed + len(hashes)
-        if end > len(self.hashes):
-            grown = np.empty(max(end, 2 * len(self.hashes)), dtype=np.uint64)
-            grown[:self.hashed] = self.hashes[:self.hashed]
-            self.hashes = grown
-        self.hashes[self.hashed:end] = hashes
-        self.hashed = end
+                code[i] = self.combo_keys[key] = len(self.combo_keys)
+                new.append(i)
+        if not new:
+            return
+        self.combos.extend(combos.iloc[new].to_dict("records"))
+        ours = gases[np.isin(gases["combo"].to_numpy(), new)]
+        self.gases.append(ours.assign(combo=code[ours["combo"].to_numpy()]))
 
     def cells(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The cells (facility_code, combo, quantity) and the facility ids they code."""
@@ -259,15 +288,35 @@ class _Merger:
                              "combo": combo, "quantity": quantity}), ids
 
 
+def _repeated_across(runs: list[np.ndarray]) -> np.ndarray:
+    """Hashes found in more than one of the sorted ``runs``, sorted and distinct.
+
+    One range of values at a time (about 2^18 hashes), so no array as long as all the runs
+    together is made and every sort stays in the CPU's cache.
+    """
+    runs = [run for run in runs if len(run)]
+    if len(runs) < 2:
+        return np.empty(0, dtype=np.uint64)
+    bits = (sum(len(run) for run in runs) >> 18).bit_length()
+    edges = np.arange(1, 1 << bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else \
+        np.empty(0, dtype=np.uint64)
+    cuts = [np.concatenate([[0], np.searchsorted(run, edges), [len(run)]]) for run in runs]
+    found = []
+    for k in range(1 << bits):
+        pieces = [run[cut[k]:cut[k + 1]] for run, cut in zip(runs, cuts, strict=True)]
+        pieces = [p[np.r_[True, p[1:] != p[:-1]]] for p in pieces if len(p)]  # once per run
+        if len(pieces) < 2:
+            continue
+        together = np.concatenate(pieces)
+        together.sort()
+        found.append(together[1:][together[1:] == together[:-1]])
+    return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
+
+
 def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
                                 setup: Setup) -> None:
     """Find rows equal to a row of another partition; raise (strict) or reject (lenient)."""
-    if merger.partitions < 2:
-        return
-    everything = merger.hashes[:merger.hashed]
-    everything.sort()  # in place: no second copy of the hashes
-    repeated = np.unique(everything[1:][everything[1:] == everything[:-1]])
-    merger.hashes, merger.hashed = np.empty(0, dtype=np.uint64), 0
+    repeated = merger.repeated
     if not repeated.size:
         return  # clean data stop here; what follows reads partitions again
     lenient = dataclasses.replace(setup, strict=False)
@@ -279,9 +328,9 @@ def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
         hit = np.flatnonzero(np.isin(row_hashes(rows), repeated) & accounted.good)
         if not hit.size:
             continue
-        # The keys the in-memory check compares: codes made text (the stripped facility id,
-        # the canonical activity), so equal rows of different partitions compare equal.
-        keys = rows.locals.iloc[rows.local[hit]][_LOCAL_KEY].reset_index(drop=True)
+        # The keys the in-memory check compares, as text: equal rows of different partitions
+        # compare equal (the stripped facility id; activity, unit and instrument as written).
+        keys = rows.locals.iloc[rows.local[hit]][["as_written"]].reset_index(drop=True)
         keys["facility"] = rows.facility_ids[rows.facility[hit]]
         keys["month"] = rows.month[hit]
         keys["quantity"] = rows.quantity[hit]
@@ -290,7 +339,7 @@ def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
         keys["partition"] = i
         records.append(keys)
     found = pd.concat(records, ignore_index=True)
-    columns = ["facility", "month", *_LOCAL_KEY, "quantity"]
+    columns = ["facility", "month", "as_written", "quantity"]
     groups = found.groupby(columns, sort=False)
     if groups["partition"].nunique().max() < 2:
         return
@@ -327,7 +376,7 @@ def _take_back(merger: _Merger, table: Table, copies: pd.DataFrame, setup: Setup
     rejected = table.frame.iloc[positions].copy()
     rejected.insert(0, "row", copies["row"].to_numpy())
     rejected["reason"] = "quantity: " + copies["reason"].to_numpy()
-    merger.rejected.append(rejected.reset_index(drop=True))
+    merger.rejected[int(copies["partition"].iloc[0])].append(rejected.reset_index(drop=True))
 
 
 def _raise_failed(merger: _Merger, reload: Callable[[int], Table], setup: Setup) -> None:
@@ -337,11 +386,19 @@ def _raise_failed(merger: _Merger, reload: Callable[[int], Table], setup: Setup)
 
 
 def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Table],
-                       setup: Setup, transfers, total_rows: int | None = None) -> Inventory:
-    """Merge partition results into one inventory (``total_rows`` sizes the hash array)."""
-    merger = _Merger(setup.regions, total_rows)
+                       setup: Setup, transfers) -> Inventory:
+    """Merge partition results, in order, into one inventory."""
+    merger = _Merger(setup.regions)
     for part in partials:
         merger.add(part)
+    return inventory_of(merger.close(), reload, setup, transfers)
+
+
+def inventory_of(merger: _Merger, reload: Callable[[int], Table], setup: Setup,
+                 transfers) -> Inventory:
+    """The inventory of a closed merger: bad rows raised (strict) and duplicates across
+    partitions found; ``reload(i)`` reads partition ``i`` again, its rows numbered in the
+    whole input, when a partition must be looked at again."""
     if merger.failed:
         _raise_failed(merger, reload, setup)
     _cross_partition_duplicates(merger, reload, setup)
@@ -359,16 +416,13 @@ def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Tabl
                             "tce": float})
     gases = gases.astype({"combo": np.int64, "location": float, "market": float})
     cells, facility_ids = merger.cells()
-    rejected = [r for r in merger.rejected if len(r)] or merger.rejected[:1]
-    rejected = (pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(
-        {"row": pd.Series(dtype=np.int64), "reason": pd.Series(dtype=object)}))
     transfer_table = read_transfers(_optional(transfers, "transfers"), setup.lib,
                                     set(facility_ids))
     return Inventory(
         cells=cells, facility_ids=facility_ids, combos=combos, gases=gases,
         facilities=setup.facilities, transfers=transfer_table, fallbacks=setup.resolver.fallbacks,
         profile=setup.profile.name, gwp=setup.gwp, library=setup.lib, rows_input=merger.rows,
-        rejected=rejected, user_factors=setup.user_rows)
+        rejected=merger.all_rejected(), user_factors=setup.user_rows)
 
 
 # -- Parquet on one machine ----------------------------------------------------------------------
@@ -379,12 +433,6 @@ def parquet_partitions(path: str | Path) -> list[tuple[Path, int]]:
     path = Path(path)
     files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
     return [(f, g) for f in files for g in range(pq.ParquetFile(f).num_row_groups)]
-
-
-def _row_group_rows(file: Path, group: int) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.ParquetFile(file).metadata.row_group(group).num_rows
 
 
 def _read_row_group(file: Path, group: int) -> Table:
@@ -421,8 +469,7 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
         for i in steps:
             yield account_partition(i, reload(i), setup)
 
-    total = sum(_row_group_rows(*part) for part in parts)
-    return account_partitions(partials(), reload, setup, transfers, total)
+    return account_partitions(partials(), reload, setup, transfers)
 
 
 # -- Dask ----------------------------------------------------------------------------------------
@@ -432,28 +479,40 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
 
     The factor library and the checked facility and factor tables travel to the workers once
     (as one delayed object); each partition is accounted independently by the same kernel, its
-    rows numbered from 2. Row counts come back with the results, so nothing is read twice for
-    them: a partition with bad rows (rare) is accounted again here, numbered in the whole
-    table, and errors and rejected rows name the rows they would on pandas.
+    rows numbered from 2, and merged by a chain of tasks. Row counts come back with the
+    merge, so nothing is read twice for them: a partition with bad rows (rare) is accounted
+    again here, numbered in the whole table, and errors and rejected rows name the rows they
+    would on pandas.
     """
     import dask
 
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
     shared = dask.delayed(setup, pure=True)
-    tasks = [dask.delayed(_partition_task)(i, part, shared)
-             for i, part in enumerate(frame.to_delayed())]
-    results = list(dask.compute(*tasks))
-    offsets = np.cumsum([0] + [part.rows for part in results[:-1]])
+    # The merge is a chain of tasks: partition i is merged as soon as it and partition i - 1
+    # are, on a worker, while later partitions are still being accounted.
+    merged = dask.delayed(_new_merger)(shared)
+    for i, part in enumerate(frame.to_delayed()):
+        merged = dask.delayed(_merge)(merged, dask.delayed(_partition_task)(i, part, shared))
+    (merger,) = dask.compute(dask.delayed(_Merger.close)(merged))
+    offsets = np.cumsum([0, *merger.sizes[:-1]])
 
     def reload(i: int) -> Table:
         part = frame.get_partition(i).compute().reset_index(drop=True)
         return Table(part, _LABEL, np.arange(len(part)) + int(offsets[i]) + 2)
 
-    for i, part in enumerate(results):
-        if len(part.rejected) and offsets[i]:  # lenient: number its rows in the whole table
-            results[i] = account_partition(i, reload(i), setup)
-    return account_partitions(iter(results), reload, setup, _computed(transfers),
-                              sum(part.rows for part in results))
+    lenient = dataclasses.replace(setup, strict=False)
+    for i, frames in merger.rejected.items():
+        if len(frames[0]) and offsets[i]:  # rows numbered from 2 there: number them again
+            frames[0] = account_rows(reload(i), lenient).rows.issues.rejected()
+    return inventory_of(merger, reload, setup, _computed(transfers))
+
+
+def _new_merger(setup: Setup) -> _Merger:
+    return _Merger(setup.regions)
+
+
+def _merge(merger: _Merger, part: Partial) -> _Merger:
+    return merger.add(part)
 
 
 _LABEL = "<activities table>"

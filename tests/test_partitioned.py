@@ -146,3 +146,30 @@ def test_local_cluster_gives_the_pandas_numbers(park):
                                  transfers=park["transfers"]).by_facility()
     np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)
+
+
+def test_cells_beyond_the_dense_matrix_give_the_same_numbers(park, tmp_path, monkeypatch):
+    """Past DENSE cells the merge keeps sorted keys: same figures, transfers netted."""
+    from carbon import partitioned
+
+    monkeypatch.setattr(partitioned._CellSums, "DENSE", 64)
+    path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
+    expected = in_memory(park).summary()
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = account_parquet(path, facilities=park["facilities"],
+                              transfers=park["transfers"]).summary()
+    assert close(got, expected)
+
+
+def test_a_copy_in_another_file_names_that_file(park, tmp_path):
+    """A folder of two Parquet files: the later copy's reason names the first copy's file."""
+    folder = tmp_path / "activities"
+    folder.mkdir()
+    frame = park["activities"]
+    frame.iloc[:2000].to_parquet(folder / "a.parquet", index=False)
+    pd.concat([frame.iloc[2000:], frame.iloc[[5]]]).to_parquet(folder / "b.parquet", index=False)
+    with pytest.raises(DuplicateRowError) as caught:
+        account_parquet(folder, facilities=park["facilities"])
+    problem = caught.value.problems[0]
+    assert problem.file == "b.parquet" and problem.row == len(frame) - 2000 + 2
+    assert problem.reason == "duplicate of row 7 of a.parquet"
