@@ -137,9 +137,11 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
     ``background=False`` runs the check in this thread (a Dask worker thread, say, whose
     neighbours already keep the cores busy).
     """
-    rows = encode_rows(table, setup.lib, setup.user_keys, setup.regions)
-    good = ~rows.issues.bad_mask(rows.n)
-    pending = (start_duplicate_check(rows, ~good, keep_hashes, background) if duplicates
+    rows = encode_rows(table, setup.lib, setup.user_keys, setup.regions,
+                       threads=2 if background else 1)
+    bad = rows.issues.bad_mask(rows.n)
+    good = ~bad if rows.issues else np.broadcast_to(True, (rows.n,))  # no memory when all good
+    pending = (start_duplicate_check(rows, bad, keep_hashes, background) if duplicates
                else None)
     cells = aggregate(rows, good)
     combos = _resolve(rows, cells, setup.resolver)
@@ -234,12 +236,13 @@ def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
         for g in found.gases:
             gas_records.append({"combo": combo, "gas": g.gas, "location": g.location * factor,
                                 "market": g.market * factor, "factor_id": g.factor_id})
-    # Typed even when empty: an inventory with no accounted row is still an inventory.
-    table = pd.DataFrame.from_records(records, columns=_COMBO_COLUMNS).astype(
-        {"to_canonical": float, "year": np.int64, "scope": np.int64, "tce": float})
+    table = pd.DataFrame.from_records(records, columns=_COMBO_COLUMNS)
     gases = pd.DataFrame.from_records(gas_records, columns=["combo", "gas", "location", "market",
-                                                            "factor_id"]).astype(
-        {"combo": np.int64, "location": float, "market": float})
+                                                            "factor_id"])
+    if not records:  # typed even when empty: no accounted row is still an inventory
+        table = table.astype({"to_canonical": float, "year": np.int64, "scope": np.int64,
+                              "tce": float})
+        gases = gases.astype({"combo": np.int64, "location": float, "market": float})
     origin = table["activity"].map(resolver.lib.activities["ch4_origin"]).fillna("")
     gases["origin"] = origin.to_numpy()[gases["combo"].to_numpy()] if len(gases) else ""
     return _Combos(table, gases, lookup)

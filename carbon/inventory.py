@@ -173,9 +173,9 @@ class Inventory:
     # -- park totals -------------------------------------------------------------------------
     def _cell_sum(self, per_combo: np.ndarray, scope: int | None = None) -> np.ndarray:
         """Per cell: quantity x a per-combination coefficient, optionally one scope only."""
-        combo = self._cells["combo"].to_numpy()
-        values = self._cells["quantity"].to_numpy() * per_combo[combo]
-        return values if scope is None else np.where(self._scope_of[combo] == scope, values, 0.0)
+        if scope is not None:  # zero outside the scope, on the combinations (few), not the cells
+            per_combo = np.where(self._scope_of == scope, per_combo, 0.0)
+        return self._cells["quantity"].to_numpy() * per_combo[self._cells["combo"].to_numpy()]
 
     def _scope(self, scope: int, basis: str = "location") -> float:
         per_combo = self._co2e_market if basis == "market" else self._co2e

@@ -11,6 +11,7 @@ background thread (NumPy's sort releases the GIL) while the main thread aggregat
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -32,8 +33,8 @@ from .schema import (
 )
 from .units import canonical
 
-__all__ = ["YEARS", "DuplicateCheck", "FacilityRegions", "Rows", "aggregate", "encode_rows",
-           "group_sum", "row_hashes", "start_duplicate_check"]
+__all__ = ["YEARS", "DuplicateCheck", "FacilityRegions", "PendingCheck", "Rows", "aggregate",
+           "encode_rows", "group_sum", "row_hashes", "start_duplicate_check"]
 
 YEARS = (1990, 2100)
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: a multiplicative hash constant
@@ -49,6 +50,7 @@ class Rows:
     facility: np.ndarray  # code into facility_ids
     facility_ids: np.ndarray
     facility_region: np.ndarray  # region code of each facility id
+    facility_hashes: np.ndarray  # 64-bit hash of each facility id (the duplicate check's)
     region_names: np.ndarray  # the run's regions: codes mean the same in every partition
     year: np.ndarray
     month: np.ndarray
@@ -85,14 +87,14 @@ class FacilityRegions:
         """Region code of each id; facilities not in the table have no region ("")."""
         return self.codes[self.positions(facility_ids)]
 
-    def dictionary(self, raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-        """(ids, remap, region codes) of a facility column's dictionary: see
-        :func:`_facility_dictionary`; region codes are those of the ids."""
+    def dictionary(self, raw: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(ids, remap, region codes, hashes) of a facility column's dictionary: see
+        :func:`_facility_dictionary`; region codes and hashes are those of the ids."""
         last = self._last  # one read: another thread may replace it meanwhile
         if last is not None and len(last[0]) == len(raw) and (last[0] == raw).all():
             return last[1]
         ids, remap = _facility_dictionary(raw)
-        made = (ids, remap, self.of(ids))
+        made = (ids, remap, self.of(ids), _text_hashes(ids))
         self._last = (raw, made)
         return made
 
@@ -116,14 +118,23 @@ def _facility_dictionary(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None
 
 
 def encode_rows(table: Table, lib: Library, user_keys: set[str],
-                regions: FacilityRegions) -> Rows:
-    """Encode and check the activity rows; every failed check is recorded in ``issues``."""
+                regions: FacilityRegions, threads: int = 1) -> Rows:
+    """Encode and check the activity rows; every failed check is recorded in ``issues``.
+
+    With two ``threads`` the facility dictionary (text work, holding the GIL) is built in the
+    worker thread while this one checks the numeric columns, and the passes over every row
+    run in two halves at once.
+    """
     frame = table.frame
     require_columns(frame, table.label, ACTIVITY_COLUMNS, ACTIVITY_OPTIONAL)
     issues = Issues(table.label, frame, table.row_numbers)
     n = len(frame)
 
-    facility, facility_ids, facility_region = _facilities(issues, frame["facility"], regions)
+    facility_issues = Issues(table.label, frame, table.row_numbers)
+    facilities = (_EXECUTOR.submit(_facilities, facility_issues, frame["facility"], regions)
+                  if threads > 1 and os.environ.get("PARKCARBON_THREADS") != "1" else None)
+    if facilities is None:
+        found = _facilities(facility_issues, frame["facility"], regions)
     year = _years(issues, frame["year"])
     month = _months(issues, frame) if "month" in frame.columns else np.zeros(n, np.int8)
     quantity = _quantities(issues, frame["quantity"])
@@ -140,10 +151,14 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
         none = np.array([""], dtype=object)
         instrument = np.zeros(n, np.int8), none, none
 
+    if facilities is not None:
+        found = facilities.result()
+    facility, facility_ids, facility_region, facility_hashes = found
+    issues.entries[:0] = facility_issues.entries  # the facility column's issues come first
     local, locals_ = _local_combinations(
-        issues, activity, (unit, unit_names, unit_dims, unit_factors), year, instrument)
-    return Rows(n, issues, facility, facility_ids, facility_region, regions.names, year, month,
-                quantity, local, locals_)
+        issues, activity, (unit, unit_names, unit_dims, unit_factors), year, instrument, threads)
+    return Rows(n, issues, facility, facility_ids, facility_region, facility_hashes,
+                regions.names, year, month, quantity, local, locals_)
 
 
 # -- column checks -------------------------------------------------------------------------------
@@ -151,7 +166,7 @@ def _facilities(issues: Issues, column: pd.Series, regions: FacilityRegions):
     """Facility code per row, the ids (the last is "", for missing or blank cells) and their
     region codes."""
     codes, raw = encode(column)
-    ids, remap, region = regions.dictionary(raw)
+    ids, remap, region, hashes = regions.dictionary(raw)
     if remap is not None:
         facility = remap[codes]  # code -1 takes the last entry: ""
     else:  # the dictionary's own codes: no per-row copy unless a cell is missing (code -1)
@@ -159,11 +174,22 @@ def _facilities(issues: Issues, column: pd.Series, regions: FacilityRegions):
     blank = np.flatnonzero(facility == len(ids) - 1)
     issues.add("value", "facility", blank, "missing facility id",
                accepted="a facility id (any text)")
-    return facility, ids, region
+    return facility, ids, region, hashes
+
+
+def _all_false(mask: np.ndarray) -> bool:
+    """True when no cell is flagged; free for the no-memory masks of clean numeric columns."""
+    return not mask[:1].any() if mask.strides == (0,) else not mask.any()
+
+
+def _within(values: np.ndarray, low: int, high: int) -> bool:
+    return not len(values) or (low <= values.min() and values.max() <= high)
 
 
 def _years(issues: Issues, column: pd.Series) -> np.ndarray:
     year, bad, blank = integers(column)
+    if _all_false(bad) and _all_false(blank) and _within(year, *YEARS):
+        return year  # the common case: two reductions, no mask
     accepted = f"a whole year from {YEARS[0]} to {YEARS[1]}"
     issues.add("value", "year", np.flatnonzero(blank), "missing year", accepted)
     issues.add("value", "year", np.flatnonzero(bad), "not a whole year", accepted)
@@ -176,6 +202,8 @@ def _years(issues: Issues, column: pd.Series) -> np.ndarray:
 
 def _months(issues: Issues, frame: pd.DataFrame) -> np.ndarray:
     month, bad, blank = integers(frame["month"])
+    if _all_false(bad) and (_all_false(blank) and _within(month, 1, 12)):
+        return month.astype(np.int8, copy=False)
     bad = bad | (~blank & ((month < 1) | (month > 12)))
     if bad.any():
         issues.add("value", "month", np.flatnonzero(bad), "not a month",
@@ -252,7 +280,7 @@ def _instruments(issues: Issues, column: pd.Series, lib: Library):
     return codes, np.array(canonical_names, dtype=object), np.append(names, "")
 
 
-def _local_combinations(issues, activity, unit, year, instrument):
+def _local_combinations(issues, activity, unit, year, instrument, threads: int = 1):
     """Code each row's (activity, unit, year, instrument), as written, through a dense lookup
     table. The table has each combination's canonical activity and instrument, and the
     combination as written (``as_written``: what makes two rows the same record)."""
@@ -277,18 +305,30 @@ def _local_combinations(issues, activity, unit, year, instrument):
         key += inst[chunk]
         return key
 
-    # Two passes over cache-sized chunks: which combinations occur, then each row's code in
-    # the smallest integer type that holds them (2 bytes a row for up to 32 767 combinations).
+    # Packed keys for every row (4 bytes a row, for the time of encoding), marking which
+    # combinations occur; then each row's code in the smallest integer type that holds them
+    # (2 bytes a row for up to 32 767 combinations).
+    keys = np.empty(len(year), dtype=pack_type)
     seen = np.zeros(space, dtype=bool)
-    for chunk in _chunks(len(year), CACHE_CHUNK):
-        seen[packed(chunk)] = True
+
+    def mark(start: int, stop: int) -> None:
+        for chunk in _chunks(stop, CACHE_CHUNK, start):
+            keys[chunk] = packed(chunk)
+            seen[keys[chunk]] = True  # both halves write True only: no race to lose
+
+    _in_halves(len(year), threads, mark)
     present = np.flatnonzero(seen)
     code_type = np.int16 if len(present) < 2**15 - 1 else np.int32
     lookup = np.full(space, -1, dtype=code_type)
     lookup[present] = np.arange(len(present), dtype=code_type)
     local = np.empty(len(year), dtype=code_type)
-    for chunk in _chunks(len(year), CACHE_CHUNK):
-        local[chunk] = lookup[packed(chunk)]
+
+    def code(start: int, stop: int) -> None:
+        for chunk in _chunks(stop, CACHE_CHUNK, start):
+            local[chunk] = lookup[keys[chunk]]
+
+    _in_halves(len(year), threads, code)
+    del keys
     a, u, y, i = np.unravel_index(present, sizes)
     table = pd.DataFrame({
         "activity": act_keys[a] if len(act_keys) else np.array([], object),
@@ -314,8 +354,20 @@ CHUNK = 1 << 20
 CACHE_CHUNK = 1 << 18
 
 
-def _chunks(n: int, size: int = CHUNK):
-    return (slice(start, min(start + size, n)) for start in range(0, n, size))
+def _chunks(n: int, size: int = CHUNK, start: int = 0):
+    """Slices of at most ``size`` rows covering rows ``start`` to ``n``."""
+    return (slice(first, min(first + size, n)) for first in range(start, n, size))
+
+
+def _in_halves(n: int, threads: int, work: Callable[[int, int], None]) -> None:
+    """``work(start, stop)`` over rows 0 to ``n``; with two ``threads``, the first half in the
+    worker thread while this one does the second (every step of ``work`` releases the GIL)."""
+    if threads < 2 or n < 2 * CACHE_CHUNK or os.environ.get("PARKCARBON_THREADS") == "1":
+        work(0, n)
+        return
+    first = _EXECUTOR.submit(work, 0, n // 2)
+    work(n // 2, n)
+    first.result()
 
 
 # -- duplicates ----------------------------------------------------------------------------------
@@ -341,7 +393,7 @@ class _RowHasher:
 
     def __init__(self, rows: Rows):
         self.rows = rows
-        self.facility = _text_hashes(rows.facility_ids)
+        self.facility = rows.facility_hashes
         self.local = np.append(_text_hashes(rows.locals["as_written"]), np.uint64(0))
         self.bits = np.ascontiguousarray(rows.quantity).view(np.uint64)
 
@@ -371,42 +423,52 @@ class DuplicateCheck:
     hashes: np.ndarray | None  # the checked rows' hashes, sorted, when asked to keep them
 
 
+class PendingCheck:
+    """A duplicate check under way: :meth:`result` waits for it and finishes it."""
+
+    def __init__(self, rows: Rows, bad: np.ndarray, keep_hashes: bool, threads: int):
+        self.rows, self.bad, self.keep_hashes, self.threads = rows, bad, keep_hashes, threads
+        self.hasher = _RowHasher(rows)
+        self.short = not keep_hashes and rows.n > SHORT_HASH_ROWS
+        hashed = _good_row_hashes(self.hasher, bad, self.short, threads)
+        if threads == 1:
+            self.sorted: Future = Future()
+            self.sorted.set_result(_sorted_repeats(hashed))
+        else:  # the sort releases the GIL: it runs while the caller aggregates
+            self.sorted = _EXECUTOR.submit(_sorted_repeats, hashed)
+
+    def result(self) -> DuplicateCheck:
+        hashed, repeated = self.sorted.result()
+        found = None
+        if repeated.size:  # find the rows again, both threads at once, and compare exactly
+            candidates = _rows_hashed_to(self.hasher, repeated, self.short, self.threads)
+            found = _exact_duplicates(self.rows, candidates[~self.bad[candidates]])
+        return DuplicateCheck(found, hashed if self.keep_hashes else None)
+
+
 def start_duplicate_check(rows: Rows, bad: np.ndarray, keep_hashes: bool = False,
-                          background: bool = True) -> Future:
+                          background: bool = True) -> PendingCheck:
     """Start the duplicate-row check; ``.result()`` is a :class:`DuplicateCheck`.
 
     A duplicate equals an earlier row in facility, year, month, activity, unit, instrument and
-    quantity (DESIGN.md). The rows' hashes are sorted in a worker thread; only when two
-    hashes are equal are the rows found again and compared exactly, so a hash collision is
-    never reported as a duplicate. Rows already ``bad`` are left out: a row with an invalid
-    cell is not the record a later good row could repeat. ``keep_hashes`` returns the sorted
-    hashes (a partition's, for the check across partitions).
+    quantity (DESIGN.md). The rows' hashes are sorted; only when two hashes are equal are the
+    rows found again and compared exactly, so a hash collision is never reported as a
+    duplicate. Rows already ``bad`` are left out: a row with an invalid cell is not the record
+    a later good row could repeat. ``keep_hashes`` returns the sorted hashes (a partition's,
+    for the check across partitions).
 
-    ``background=False``, or the environment variable ``PARKCARBON_THREADS=1``, runs the
-    check in the calling thread.
+    By default two threads hash half the rows each, and the sort runs in the worker thread
+    while the caller aggregates. ``background=False``, or the environment variable
+    ``PARKCARBON_THREADS=1``, runs everything in the calling thread.
     """
+    threads = 2 if background and os.environ.get("PARKCARBON_THREADS") != "1" else 1
+    return PendingCheck(rows, bad, keep_hashes, threads)
 
-    def check() -> DuplicateCheck:
-        hasher = _RowHasher(rows)
-        short = not keep_hashes and rows.n > SHORT_HASH_ROWS
-        hashed = _good_row_hashes(hasher, bad, short)
-        hashed.sort()
-        repeated = np.unique(hashed[1:][hashed[1:] == hashed[:-1]])
-        if not keep_hashes:
-            del hashed
-        found = None
-        if repeated.size:
-            candidates = _rows_hashed_to(hasher, repeated, short)
-            if bad.any():
-                candidates &= ~bad
-            found = _exact_duplicates(rows, candidates)
-        return DuplicateCheck(found, hashed if keep_hashes else None)
 
-    if not background or os.environ.get("PARKCARBON_THREADS") == "1":  # here and now
-        done: Future = Future()
-        done.set_result(check())
-        return done
-    return _EXECUTOR.submit(check)
+def _sorted_repeats(hashed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes sorted in place, and the values found more than once (sorted, distinct)."""
+    hashed.sort()
+    return hashed, np.unique(hashed[1:][hashed[1:] == hashed[:-1]])
 
 
 def _short(h: np.ndarray) -> np.ndarray:
@@ -415,42 +477,59 @@ def _short(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def _good_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool) -> np.ndarray:
-    """Hashes of the rows not ``bad``: 64-bit, or their high 32 bits when ``short``."""
+def _good_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool, threads: int = 1
+                     ) -> np.ndarray:
+    """Hashes of the rows not ``bad``: 64-bit, or their high 32 bits when ``short``.
+
+    With two ``threads`` and no bad row, the worker thread hashes the first half of the rows
+    while this one hashes the second: every step releases the GIL, so the halves overlap.
+    """
     n = hasher.rows.n
-    any_bad = bool(bad.any())
     out = np.empty(n, dtype=np.uint32 if short else np.uint64)
-    end = 0
-    for chunk in _chunks(n, CACHE_CHUNK):
-        h = hasher.chunk(chunk)
-        if any_bad:
-            h = h[~bad[chunk]]
-        out[end:end + len(h)] = _short(h) if short else h
-        end += len(h)
-    return out[:end]
+    if bad.any():  # rows left out: one pass, packing the kept hashes
+        end = 0
+        for chunk in _chunks(n, CACHE_CHUNK):
+            h = hasher.chunk(chunk)[~bad[chunk]]
+            out[end:end + len(h)] = _short(h) if short else h
+            end += len(h)
+        return out[:end]
+
+    def fill(start: int, stop: int) -> None:
+        for chunk in _chunks(stop, CACHE_CHUNK, start):
+            h = hasher.chunk(chunk)
+            out[chunk] = _short(h) if short else h
+
+    _in_halves(n, threads, fill)
+    return out
 
 
-def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool) -> np.ndarray:
-    """Mask of the rows whose hash (its high 32 bits when ``short``) is one of ``values``.
+def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool, threads: int = 1
+                    ) -> np.ndarray:
+    """Positions of the rows whose hash (its high 32 bits when ``short``) is one of ``values``.
 
     Short hashes repeat by chance, so ``values`` can be many: a table of flags on their low
     bits (about 64 flags per value, small enough for the CPU's cache) lets through a few rows
     per chunk, and only those are looked up.
     """
-    mask = np.zeros(hasher.rows.n, dtype=bool)
     if short:
         low = np.uint64(min(max(1 << (64 * len(values)).bit_length(), 1 << 16), 1 << 24) - 1)
         flags = np.zeros(int(low) + 1, dtype=bool)
         flags[values & low] = True
-    for chunk in _chunks(hasher.rows.n, CACHE_CHUNK):
-        h = hasher.chunk(chunk)
-        if not short:
-            mask[chunk] = _among(h, values)
-            continue
-        h = _short(h)
-        maybe = np.flatnonzero(flags[h & low])
-        mask[chunk.start + maybe] = _among(h[maybe], values)
-    return mask
+    found: dict[int, np.ndarray] = {}
+
+    def look(start: int, stop: int) -> None:
+        for chunk in _chunks(stop, CACHE_CHUNK, start):
+            h = hasher.chunk(chunk)
+            if short:
+                h = _short(h)
+                maybe = np.flatnonzero(flags[h & low])
+                found[chunk.start] = chunk.start + maybe[_among(h[maybe], values)]
+            else:
+                found[chunk.start] = chunk.start + np.flatnonzero(_among(h, values))
+
+    _in_halves(hasher.rows.n, threads, look)
+    return (np.concatenate([found[k] for k in sorted(found)]) if found
+            else np.empty(0, dtype=np.int64))
 
 
 def _among(h: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -459,9 +538,9 @@ def _among(h: np.ndarray, values: np.ndarray) -> np.ndarray:
     return values[np.minimum(found, len(values) - 1)] == h
 
 
-def _exact_duplicates(rows: Rows, candidates: np.ndarray) -> tuple | None:
-    """The arguments of ``Issues.add`` for the later copies among ``candidates``, or None."""
-    positions = np.flatnonzero(candidates)
+def _exact_duplicates(rows: Rows, positions: np.ndarray) -> tuple | None:
+    """The arguments of ``Issues.add`` for the later copies among the rows at ``positions``
+    (ascending), or None."""
     keys = pd.DataFrame({"facility": rows.facility[positions], "month": rows.month[positions],
                          "local": rows.local[positions],
                          "quantity": rows.quantity[positions]}, index=positions)
@@ -502,6 +581,17 @@ def group_sum(key: np.ndarray, weights: np.ndarray, size: int
     return sorted_key[starts], np.add.reduceat(weights[order], starts)
 
 
+def _nonzero(values: np.ndarray, index_type) -> np.ndarray:
+    """``np.flatnonzero`` in ``index_type`` (int32: half the memory), a chunk at a time."""
+    out = np.empty(np.count_nonzero(values), dtype=index_type)
+    end = 0
+    for chunk in _chunks(len(values)):
+        found = np.flatnonzero(values[chunk])
+        out[end:end + len(found)] = found + chunk.start
+        end += len(found)
+    return out
+
+
 def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
     """Quantity per (facility, local combination) over the good rows.
 
@@ -530,7 +620,7 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
             zero = weights == 0
             if zero.any():  # a cell whose rows are all zero still exists
                 zero_keys.append(key[zero])
-        present = np.flatnonzero(total)
+        present = _nonzero(total, key_type)
         if zero_keys:
             present = np.union1d(present, np.concatenate(zero_keys))
         quantity = total[present]

@@ -3,11 +3,12 @@
 Each partition goes through the same kernel as an in-memory table (:func:`account_rows`). What
 a partition leaves behind is small: its cells (quantity per facility and local combination,
 under its own dictionary codes), the combinations it resolved, its rejected rows, and its rows'
-64-bit hashes, sorted. The merge maps the codes to the run's (facility ids through one hash
-index, combinations through a dict) and adds the cells into one facility x combination matrix.
-The hashes, sorted together at the end, find duplicates across partitions; the partitions
-holding a candidate are read again and compared exactly. Memory is the hashes (8 bytes a row)
-plus the matrix, whatever the number of rows.
+64-bit hashes, sorted. The merge maps the codes to the run's (facility ids through one dict
+built per run, combinations through a dict) and adds the cells into one combination x facility
+matrix. The hashes, compared range of values by range of values, find rows met in more than
+one partition; only then are the partitions holding one read again and compared exactly.
+Streaming keeps the hashes (8 bytes a row) and the matrix, whatever the number of rows; on
+Dask each range of hashes is a task of its own, so no worker holds them all.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _LOCAL_COLUMNS = [*_LOCAL_KEY, "dimension", "to_canonical"]
 
 @dataclass
 class Partial:
-    """What one partition leaves behind. Picklable: Dask workers send it to the client."""
+    """What one partition leaves behind. Picklable: it travels between Dask workers."""
 
     index: int
     rows: int
@@ -167,7 +168,7 @@ class _Merger:
     partition and lets the hashes go, so what travels back is small.
     """
 
-    def __init__(self, regions: FacilityRegions) -> None:
+    def __init__(self, regions: FacilityRegions, total_rows: int | None = None) -> None:
         self.regions = regions
         self.known = len(regions.ids)  # ids of the facility table: codes 0 .. known - 1
         self.extra: dict[str, int] = {}  # ids not in the facility table: codes known, ...
@@ -182,6 +183,10 @@ class _Merger:
         self.sizes: list[int] = []  # rows of each partition, in order
         self.rejected: dict[int, list[pd.DataFrame]] = {}  # by partition
         self.runs: list[np.ndarray] = []  # each partition's sorted row hashes: 8 bytes a row
+        # With the row count known ahead, the runs are views of one array: no heap left in
+        # pieces between partitions' passing allocations.
+        self._store = np.empty(total_rows, dtype=np.uint64) if total_rows else None
+        self._stored = 0
         self.repeated = np.empty(0, dtype=np.uint64)  # hashes of more than one partition
         self.failed: list[int] = []
         self.fallbacks: set = set()
@@ -201,7 +206,7 @@ class _Merger:
             return self
         self.fallbacks |= part.fallbacks
         self.rejected[part.index] = [part.rejected]
-        self.runs.append(part.hashes)
+        self._keep(part.hashes)
         local = self.local_codes(part.locals)
         self._add_combos(part.combos, part.gases)
         cells = part.cells
@@ -209,9 +214,18 @@ class _Merger:
                       local[cells["local"].to_numpy()], cells["quantity"].to_numpy())
         return self
 
+    def _keep(self, hashes: np.ndarray) -> None:
+        end = self._stored + len(hashes)
+        if self._store is None or end > len(self._store):
+            self.runs.append(hashes)
+            return
+        self._store[self._stored:end] = hashes
+        self.runs.append(self._store[self._stored:end])
+        self._stored = end
+
     def close(self) -> _Merger:
         """Find the hashes met in more than one partition; the hashes themselves go."""
-        self.repeated, self.runs = _repeated_across(self.runs), []
+        self.repeated, self.runs, self._store = _repeated_across(self.runs), [], None
         return self
 
     def all_rejected(self) -> pd.DataFrame:
@@ -386,9 +400,10 @@ def _raise_failed(merger: _Merger, reload: Callable[[int], Table], setup: Setup)
 
 
 def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Table],
-                       setup: Setup, transfers) -> Inventory:
-    """Merge partition results, in order, into one inventory."""
-    merger = _Merger(setup.regions)
+                       setup: Setup, transfers, total_rows: int | None = None) -> Inventory:
+    """Merge partition results, in order, into one inventory (``total_rows``, when known,
+    sizes the array of row hashes)."""
+    merger = _Merger(setup.regions, total_rows)
     for part in partials:
         merger.add(part)
     return inventory_of(merger.close(), reload, setup, transfers)
@@ -435,6 +450,13 @@ def parquet_partitions(path: str | Path) -> list[tuple[Path, int]]:
     return [(f, g) for f in files for g in range(pq.ParquetFile(f).num_row_groups)]
 
 
+def _row_group_rows(parts: list[tuple[Path, int]]) -> Iterator[int]:
+    import pyarrow.parquet as pq
+
+    for file, group in parts:
+        yield pq.ParquetFile(file).metadata.row_group(group).num_rows
+
+
 def _read_row_group(file: Path, group: int) -> Table:
     import pyarrow.parquet as pq
 
@@ -469,31 +491,41 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
         for i in steps:
             yield account_partition(i, reload(i), setup)
 
-    return account_partitions(partials(), reload, setup, transfers)
+    total = sum(_row_group_rows(parts))
+    return account_partitions(partials(), reload, setup, transfers, total)
 
 
 # -- Dask ----------------------------------------------------------------------------------------
 def account_dask(frame, facilities=None, transfers=None, factors=None, profile: str = "cn",
                  gwp: str = "AR5", strict: bool = True) -> Inventory:
-    """Account a ``dask.dataframe.DataFrame``: partitions in parallel, merged on the client.
+    """Account a ``dask.dataframe.DataFrame``: partitions in parallel, reduced on the workers.
 
     The factor library and the checked facility and factor tables travel to the workers once
-    (as one delayed object); each partition is accounted independently by the same kernel, its
-    rows numbered from 2, and merged by a chain of tasks. Row counts come back with the
-    merge, so nothing is read twice for them: a partition with bad rows (rare) is accounted
-    again here, numbered in the whole table, and errors and rejected rows name the rows they
-    would on pandas.
+    (as one delayed object). Each partition is accounted independently by the same kernel, its
+    rows numbered from 2. Its cells are merged by a chain of tasks, each as soon as it is
+    ready; its sorted row hashes are cut into ranges of values, and one task per range finds
+    the hashes met in more than one partition, so no worker ever holds every hash. Row counts
+    come back with the merge, so nothing is read twice for them: a partition with bad rows
+    (rare) is accounted again here, numbered in the whole table, and errors and rejected rows
+    name the rows they would on pandas.
     """
     import dask
 
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
     shared = dask.delayed(setup, pure=True)
-    # The merge is a chain of tasks: partition i is merged as soon as it and partition i - 1
-    # are, on a worker, while later partitions are still being accounted.
+    parts = frame.to_delayed()
+    bits = (len(parts) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
     merged = dask.delayed(_new_merger)(shared)
-    for i, part in enumerate(frame.to_delayed()):
-        merged = dask.delayed(_merge)(merged, dask.delayed(_partition_task)(i, part, shared))
-    (merger,) = dask.compute(dask.delayed(_Merger.close)(merged))
+    ranges: list[list] = [[] for _ in range(1 << bits)]
+    for i, part in enumerate(parts):
+        partial, hashes = dask.delayed(_partition_task, nout=2)(i, part, shared)
+        merged = dask.delayed(_merge)(merged, partial)
+        cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
+        for r in range(1 << bits):
+            ranges[r].append(cut[r])
+    merger, *repeated = dask.compute(merged, *(dask.delayed(_repeated_across)(pieces)
+                                               for pieces in ranges))
+    merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
     offsets = np.cumsum([0, *merger.sizes[:-1]])
 
     def reload(i: int) -> Table:
@@ -515,15 +547,27 @@ def _merge(merger: _Merger, part: Partial) -> _Merger:
     return merger.add(part)
 
 
+def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
+    """Sorted hashes cut into 2^bits ranges by their top bits (copies: each travels alone)."""
+    edges = np.arange(1, 1 << bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else \
+        np.empty(0, dtype=np.uint64)
+    cuts = np.concatenate([[0], np.searchsorted(hashes, edges), [len(hashes)]])
+    return [hashes[a:b].copy() for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
 _LABEL = "<activities table>"
 
 
-def _partition_task(index: int, part: pd.DataFrame, setup: Setup) -> Partial:
+def _partition_task(index: int, part: pd.DataFrame, setup: Setup
+                    ) -> tuple[Partial, np.ndarray]:
+    """A partition's cells and its sorted row hashes, which go their separate ways."""
     # No warnings here: fallbacks travel back in the Partial and the client warns once
     # (warnings.catch_warnings is process-global, so it must not be used in worker threads).
     # The duplicate check runs in this thread: Dask's other threads keep the cores busy.
-    return account_partition(index, Table(part.reset_index(drop=True), _LABEL), setup,
-                             background=False)
+    partial = account_partition(index, Table(part.reset_index(drop=True), _LABEL), setup,
+                                background=False)
+    hashes, partial.hashes = partial.hashes, np.empty(0, dtype=np.uint64)
+    return partial, hashes
 
 
 def _computed(table):

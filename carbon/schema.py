@@ -175,6 +175,9 @@ class Issues:
         return bool(self.entries)
 
     def bad_mask(self, n: int) -> np.ndarray:
+        """Rows failing a check; a read-only array of no memory when none does."""
+        if not self.entries:
+            return np.broadcast_to(False, (n,))
         mask = np.zeros(n, dtype=bool)
         for _, _, positions, _, _ in self.entries:
             mask[positions] = True
