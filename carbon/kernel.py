@@ -328,7 +328,6 @@ def _local_combinations(issues, activity, unit, year, instrument, threads: int =
             local[chunk] = lookup[keys[chunk]]
 
     _in_halves(len(year), threads, code)
-    del keys
     a, u, y, i = np.unravel_index(present, sizes)
     table = pd.DataFrame({
         "activity": act_keys[a] if len(act_keys) else np.array([], object),

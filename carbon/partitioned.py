@@ -14,6 +14,7 @@ Dask each range of hashes is a task of its own, so no worker holds them all.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -312,9 +313,7 @@ def _repeated_across(runs: list[np.ndarray]) -> np.ndarray:
     if len(runs) < 2:
         return np.empty(0, dtype=np.uint64)
     bits = (sum(len(run) for run in runs) >> 18).bit_length()
-    edges = np.arange(1, 1 << bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else \
-        np.empty(0, dtype=np.uint64)
-    cuts = [np.concatenate([[0], np.searchsorted(run, edges), [len(run)]]) for run in runs]
+    cuts = [_range_cuts(run, bits) for run in runs]
     found = []
     for k in range(1 << bits):
         pieces = [run[cut[k]:cut[k + 1]] for run, cut in zip(runs, cuts, strict=True)]
@@ -325,6 +324,13 @@ def _repeated_across(runs: list[np.ndarray]) -> np.ndarray:
         together.sort()
         found.append(together[1:][together[1:] == together[:-1]])
     return np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.uint64)
+
+
+def _range_cuts(hashes: np.ndarray, bits: int) -> np.ndarray:
+    """Where sorted hashes cross into each of 2^bits ranges of their top bits, and the end."""
+    edges = np.arange(1, 1 << bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else \
+        np.empty(0, dtype=np.uint64)
+    return np.concatenate([[0], np.searchsorted(hashes, edges), [len(hashes)]]).astype(np.int64)
 
 
 def _cross_partition_duplicates(merger: _Merger, reload: Callable[[int], Table],
@@ -549,10 +555,7 @@ def _merge(merger: _Merger, part: Partial) -> _Merger:
 
 def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
     """Sorted hashes cut into 2^bits ranges by their top bits (copies: each travels alone)."""
-    edges = np.arange(1, 1 << bits, dtype=np.uint64) << np.uint64(64 - bits) if bits else \
-        np.empty(0, dtype=np.uint64)
-    cuts = np.concatenate([[0], np.searchsorted(hashes, edges), [len(hashes)]])
-    return [hashes[a:b].copy() for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    return [hashes[a:b].copy() for a, b in itertools.pairwise(_range_cuts(hashes, bits))]
 
 
 _LABEL = "<activities table>"
