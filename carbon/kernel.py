@@ -358,6 +358,10 @@ def _chunks(n: int, size: int = CHUNK, start: int = 0):
     return (slice(first, min(first + size, n)) for first in range(start, n, size))
 
 
+#: The one worker thread: the second half of per-row passes, and the duplicate check's sort.
+_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkcarbon-worker")
+
+
 def _in_halves(n: int, threads: int, work: Callable[[int, int], None]) -> None:
     """``work(start, stop)`` over rows 0 to ``n``; with two ``threads``, the first half in the
     worker thread while this one does the second (every step of ``work`` releases the GIL)."""
@@ -370,7 +374,6 @@ def _in_halves(n: int, threads: int, work: Callable[[int, int], None]) -> None:
 
 
 # -- duplicates ----------------------------------------------------------------------------------
-_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkcarbon-duplicates")
 #: Up to this many rows the duplicate check sorts the full 64-bit hashes (8 bytes a row). Above
 #: it, their high 32 bits (4 bytes a row, the memory goal), and a second pass finds the rows of
 #: repeated values: about n^2 / 2^33 of them are collisions, which the exact comparison drops.
@@ -400,8 +403,8 @@ class _RowHasher:
         rows = self.rows
         h = self.facility[rows.facility[chunk]]
         h ^= self.local[rows.local[chunk]]  # code -1 (a bad row) takes the appended 0
-        # Multiplying carries every input bit into the high bits, which pick the bucket; a
-        # collision only costs an exact comparison, so no finaliser pass is needed.
+        # Multiplying carries every input bit into the high bits, which the 32-bit check keeps;
+        # a collision only costs an exact comparison, so no finaliser pass is needed.
         h *= _MIX
         h ^= rows.month[chunk].astype(np.uint64)
         h *= _MIX2
