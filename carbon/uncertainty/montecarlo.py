@@ -17,9 +17,16 @@ whole facilities, sized so that the chunk's arrays fit in ``memory`` bytes; beca
 belong to blocks, not chunks, the result is the same for any chunk size. Per facility the draws
 are reduced to a mean and the 2.5th and 97.5th percentiles before the next chunk; only the
 park's draws (four vectors of ``draws``) are kept.
+
+Threads. Chunks are independent, and NumPy releases the GIL while it draws and computes, so two
+threads each take a chunk (each within half the memory budget). Chunks are added to the park's
+draws in their order; threads change the chunk size, which changes no draw.
 """
 
 from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -84,9 +91,11 @@ class _Normals:
         self._cache: tuple[int, np.ndarray] | None = None
 
     def _block(self, b: int, rows: int) -> np.ndarray:
-        if self._cache is not None and self._cache[0] == b:
-            return self._cache[1]
-        self._cache = None  # one block alive at a time
+        cached = self._cache  # read once: another thread may replace it
+        if cached is not None and cached[0] == b:
+            return cached[1]
+        del cached
+        self._cache = None  # let the cached block go first: one block per thread at most
         shape = (rows, self.width, self.draws) if self.width else (rows, self.draws)
         block = _stream(self.seed, self.key, b).standard_normal(shape)
         self._cache = (b, block)
@@ -217,9 +226,16 @@ def _independent(sources: Sources, slots: list[list[int]], combo: np.ndarray,
     return out
 
 
+def default_threads() -> int:
+    """Threads for chunked work: the environment's ``PARKCARBON_THREADS``, else 2."""
+    value = os.environ.get("PARKCARBON_THREADS", "2")
+    return max(int(value), 1) if value.isdigit() else 2
+
+
 def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
              correlated: bool = True, memory: int = DEFAULT_MEMORY,
-             chunk_cells: int | None = None, progress: bool | None = None
+             chunk_cells: int | None = None, progress: bool | None = None,
+             threads: int | None = None
              ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict]:
     """Monte Carlo (IPCC 2006 Vol. 1 Ch. 3, Approach 2) for every facility, scope and the park.
 
@@ -239,6 +255,9 @@ def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
         Cells per chunk; default: as many as ``memory`` allows.
     progress : bool, optional
         Show a progress bar on stderr (None: when stderr is a terminal).
+    threads : int, optional
+        Chunks computed at once (default :func:`default_threads`); each has ``memory /
+        threads``. The result does not depend on it.
 
     Returns
     -------
@@ -248,7 +267,7 @@ def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
     park : dict of str to ndarray
         The park's draws of scope1, scope2_location, scope3 and total [t CO2e].
     info : dict
-        ``seed``, ``draws``, ``chunks``, ``cells_per_chunk``, ``memory_bytes``.
+        ``seed``, ``draws``, ``chunks``, ``cells_per_chunk``, ``memory_bytes``, ``threads``.
     """
     if not isinstance(draws, int | np.integer) or isinstance(draws, bool) or draws < 2:
         raise ParameterError("draws", "carbon.uncertainty.monte_carlo", "an int >= 2", draws)
@@ -257,17 +276,26 @@ def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
     elif not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
         raise ParameterError("seed", "carbon.uncertainty.monte_carlo", "an int >= 0", seed)
     seed = int(seed)
+    chosen = threads is not None
+    threads = default_threads() if threads is None else threads
+    if not isinstance(threads, int | np.integer) or isinstance(threads, bool) or threads < 1:
+        raise ParameterError("threads", "carbon.uncertainty.monte_carlo", "an int >= 1", threads)
     cells = sources.cells
     n = len(cells)
     factors = sources.factors
     slots = _combo_slots(sources)
     width = max((len(s) for s in slots), default=0)
-    fixed = len(factors) + 4 + BLOCK + (0 if not correlated else len(sources.chains)
-                                        + len(sources.combos))
+    # Rows of draws held for the run, then per thread: its block of normals and its chunk
+    # (with threads, room for one chunk more: see _least).
+    shared = len(factors) + 4 + (0 if not correlated else len(sources.chains)
+                                 + len(sources.combos))
+    own = BLOCK + (0 if correlated else BLOCK * width)
     per_cell = ARRAYS_PER_CELL + (0 if correlated else 2 * width + 1)
-    if not correlated:
-        fixed += BLOCK * width
-    planned = plan_chunk(draws, memory, fixed, per_cell)
+    while not chosen and threads > 1 and memory < _least(draws, shared, threads, own,
+                                                          per_cell):
+        threads -= 1  # a small budget: fewer chunks at once rather than an error
+    planned = plan_chunk(draws, memory, shared + threads * own,
+                         per_cell * (threads + 1 if threads > 1 else 1))
     per_chunk = planned if chunk_cells is None else int(chunk_cells)
     if per_chunk < 1:
         raise ParameterError("chunk_cells", "carbon.uncertainty.monte_carlo", "an int >= 1",
@@ -293,23 +321,29 @@ def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
     park = {s: np.zeros(draws) for s in (1, 2, 3)}
     parts: list[dict] = []
     bounds = chunk_bounds(code, per_chunk)
+
+    def chunk(bound: tuple[int, int]) -> tuple[dict, dict]:
+        """The chunk's draws, reduced: per scope for the park, per facility for the table."""
+        a, b = bound
+        values = multiplier(cdist[a:b], cmu[a:b], csigma[a:b], activity.take(a, b, n))
+        if correlated:
+            values *= per_combo[combo[a:b]]
+        else:
+            values *= _independent(sources, slots, combo[a:b], factor_normals.take(a, b, n))
+        values *= e[a:b, None]
+        to_park = {}
+        for s in (1, 2, 3):
+            mask = (scope[a:b] == s) * weight[a:b]
+            if mask.any():
+                to_park[s] = mask @ values
+        return to_park, _facility_rows(sources, a, b, values)
+
     with progress_bar(n, "Monte Carlo", progress, unit="cell") as bar:
-        for a, b in bounds:
-            z = activity.take(a, b, n)
-            values = multiplier(cdist[a:b], cmu[a:b], csigma[a:b], z)
-            if correlated:
-                values *= per_combo[combo[a:b]]
-            else:
-                values *= _independent(sources, slots, combo[a:b],
-                                       factor_normals.take(a, b, n))
-            values *= e[a:b, None]
-            for s in (1, 2, 3):
-                mask = (scope[a:b] == s) * weight[a:b]
-                if mask.any():
-                    park[s] += mask @ values
-            parts.append(_facility_rows(sources, a, b, values))
-            del values, z
-            bar.update(b - a)
+        for bound, (to_park, rows) in _in_order(chunk, bounds, threads):
+            for s, values in to_park.items():
+                park[s] += values
+            parts.append(rows)
+            bar.update(bound[1] - bound[0])
     park_draws = {QUANTITIES[s]: park[s] for s in (1, 2, 3)}
     park_draws["total"] = park[1] + park[2]
     estimate = sources.estimate
@@ -322,8 +356,35 @@ def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
     table = pd.concat([_facility_table(sources, parts), park_rows], ignore_index=True)
     info = {"seed": seed, "draws": int(draws), "chunks": len(bounds),
             "cells_per_chunk": per_chunk, "memory_bytes": int(memory),
-            "correlated": bool(correlated)}
+            "correlated": bool(correlated), "threads": int(threads)}
     return order_table(table), park_draws, info
+
+
+def _least(draws: int, shared: int, threads: int, own: int, per_cell: int) -> int:
+    """Bytes for one cell per chunk with ``threads`` chunks at once (and one more: a finished
+    chunk's arrays may not be gone yet when the next one starts)."""
+    return (shared + threads * own + (threads + 1) * per_cell) * 8 * draws
+
+
+def _in_order(work, items: list, threads: int):
+    """(item, work(item)) in the order of ``items``, computed by up to ``threads`` at once.
+
+    In order whatever finishes first, so sums taken from the results do not depend on the
+    threads; only ``threads`` items are under way at a time (each holds a chunk's arrays).
+    """
+    if threads == 1:
+        for item in items:
+            yield item, work(item)
+        return
+    with ThreadPoolExecutor(threads, thread_name_prefix="parkcarbon-mc") as pool:
+        pending = []
+        for item in items:
+            if len(pending) == threads:
+                first, future = pending.pop(0)
+                yield first, future.result()
+            pending.append((item, pool.submit(work, item)))
+        for item, future in pending:
+            yield item, future.result()
 
 
 def segment_sum(values: np.ndarray, starts: np.ndarray) -> np.ndarray:

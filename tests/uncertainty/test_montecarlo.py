@@ -140,6 +140,21 @@ def test_results_do_not_depend_on_the_chunk_size(sample, correlated):
         assert np.allclose(whole[1][key], tiny[1][key], rtol=1e-12, atol=0)
 
 
+@pytest.mark.parametrize("correlated", [True, False])
+def test_results_do_not_depend_on_the_threads(sample, correlated):
+    """Two threads take chunks at once; the park's draws are added in chunk order, so the
+    numbers are those of one thread (up to the grouping of sums: chunk sizes differ)."""
+    sources = build_sources(sample)
+    one = simulate(sources, draws=64, seed=5, correlated=correlated, chunk_cells=3, threads=1,
+                   progress=False)
+    two = simulate(sources, draws=64, seed=5, correlated=correlated, chunk_cells=3, threads=2,
+                   progress=False)
+    assert one[2]["threads"] == 1 and two[2]["threads"] == 2 and two[2]["chunks"] > 4
+    pd.testing.assert_frame_equal(one[0], two[0])  # same chunks: the very same numbers
+    for key in one[1]:
+        assert np.array_equal(one[1][key], two[1][key])
+
+
 def test_chunks_hold_whole_facilities():
     codes = np.array([0, 0, 0, 1, 2, 2, 3, 3, 3, 3, 4])
     bounds = chunk_bounds(codes, 4)
@@ -185,6 +200,15 @@ def test_traced_memory_stays_within_the_budget(h):
     assert info["chunks"] > 10
     assert peak <= 4 * MiB
     assert len(table) == 600 * 3 + 3  # scope 1, scope 2, total per facility; park rows
+    tracemalloc.start()  # two chunks at once, each within its share of the budget
+    try:
+        _, _, info = simulate(sources, draws=4_000, seed=0, memory=12 * MiB, threads=2,
+                              progress=False)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert info["threads"] == 2 and info["cells_per_chunk"] > 5
+    assert peak <= 12 * MiB
 
 
 def test_bad_monte_carlo_arguments(h):
@@ -198,6 +222,8 @@ def test_bad_monte_carlo_arguments(h):
         simulate(sources, draws=10, seed=0, chunk_cells=0)
     with pytest.raises(ParameterError, match="'memory'"):
         simulate(sources, draws=10_000, seed=0, memory=1000)
+    with pytest.raises(ParameterError, match="'threads'"):
+        simulate(sources, draws=10, seed=0, threads=0)
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal(capsys):
