@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import FactorFallbackWarning, InputError, ParameterError
 from .factors import Factor, Library, Profile, library
-from .inventory import Inventory, RowLevel
+from .inventory import CELL_CHUNK, Inventory, RowLevel
 from .io import EXCEL_SUFFIXES, Table, read_table, workbook_sheets
 from .kernel import FacilityRegions, Rows, aggregate, encode_rows, start_duplicate_check
 from .resolve import Coefficients, Resolver
@@ -191,8 +191,22 @@ class _Combos:
     lookup: np.ndarray  # (region code x n_local + local) -> combination, -1 if unresolved
 
     def cell_combo(self, rows: Rows, cells: pd.DataFrame) -> np.ndarray:
-        region = rows.facility_region[cells["facility_code"].to_numpy()]
-        return self.lookup[region * len(rows.locals) + cells["local"].to_numpy()]
+        out = np.empty(len(cells), dtype=np.int32)
+        for part, pair in _cell_pairs(rows, cells):
+            out[part] = self.lookup[pair]
+        return out
+
+
+def _cell_pairs(rows: Rows, cells: pd.DataFrame):
+    """(slice of cells, their region x n_local + local codes), a chunk of cells at a time: the
+    int64 temporaries stay small however many cells there are."""
+    facility = cells["facility_code"].to_numpy()
+    local = cells["local"].to_numpy()
+    for start in range(0, len(facility), CELL_CHUNK):
+        part = slice(start, start + CELL_CHUNK)
+        pair = rows.facility_region[facility[part]] * len(rows.locals)
+        pair += local[part]
+        yield part, pair
 
 
 _COMBO_COLUMNS = ["activity", "unit", "dimension", "to_canonical", "region", "year",
@@ -206,10 +220,11 @@ def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
     problem on each of its rows.
     """
     n_local = len(rows.locals)
-    region = rows.facility_region[cells["facility_code"].to_numpy()]
-    pairs = region * n_local + cells["local"].to_numpy()
     size = len(rows.region_names) * max(n_local, 1)
-    present = np.flatnonzero(np.bincount(pairs, minlength=size))
+    seen = np.zeros(size, dtype=bool)
+    for _, pair in _cell_pairs(rows, cells):
+        seen[pair] = True
+    present = np.flatnonzero(seen)
     lookup = np.full(size, -1, dtype=np.int32)
     records, gas_records = [], []
     row_region = None

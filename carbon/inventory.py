@@ -23,6 +23,7 @@ from .units import gwp as gwp_value
 
 __all__ = ["Inventory", "RowLevel"]
 
+CELL_CHUNK = 1 << 20  # cells per pass in per-facility sums: bounds their temporaries
 DIMENSIONS = ("facility", "facility_code", "sector", "region", "year", "month", "activity",
               "scope", "category", "carrier", "gas")
 VALUES = ("co2e", "co2e_market", "emissions")
@@ -225,25 +226,39 @@ class Inventory:
 
     def by_facility(self) -> pd.DataFrame:
         """Per facility [t CO2e]: scope1, scope2_location, scope2_market, scope3, total; tce."""
+        tce = self._combos["tce"].to_numpy() if len(self._combos) else np.array([])
+        # A facility with no rows of a scope has none of it: zero is "not occurring" here.
+        columns = {"scope1": self._in_scope(self._co2e, 1),
+                   "scope2_location": self._in_scope(self._co2e, 2),
+                   "scope2_market": self._in_scope(self._co2e_market, 2),
+                   "scope3": self._in_scope(self._co2e, 3), "energy_tce": tce}
+        sums, rows = self._per_facility(list(columns.values()))
+        table = pd.DataFrame(dict(zip(columns, sums, strict=True)),
+                             index=pd.Index(self._facility_ids, name="facility"))
+        table["total"] = table["scope1"] + table["scope2_location"]
+        return table.loc[rows > 0, ["scope1", "scope2_location", "scope2_market", "scope3",
+                                    "total", "energy_tce"]].sort_index()
+
+    def _in_scope(self, per_combo: np.ndarray, scope: int) -> np.ndarray:
+        return np.where(self._scope_of == scope, per_combo, 0.0)
+
+    def _per_facility(self, per_combo: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+        """Per facility, the sum over its cells of quantity x each per-combination coefficient,
+        and its number of cells: a chunk of cells at a time, so the temporaries stay small."""
         n = len(self._facility_ids)
         code = self._cells["facility_code"].to_numpy()
-        tce = self._combos["tce"].to_numpy() if len(self._combos) else np.array([])
-
-        def per_facility(values: np.ndarray) -> np.ndarray:
-            return np.bincount(code, weights=values, minlength=n)
-
-        # A facility with no rows of a scope has none of it: zero is "not occurring" here.
-        table = pd.DataFrame({
-            "scope1": per_facility(self._cell_sum(self._co2e, 1)),
-            "scope2_location": per_facility(self._cell_sum(self._co2e, 2)),
-            "scope2_market": per_facility(self._cell_sum(self._co2e_market, 2)),
-            "scope3": per_facility(self._cell_sum(self._co2e, 3)),
-            "energy_tce": per_facility(self._cell_sum(tce)),
-        }, index=pd.Index(self._facility_ids, name="facility"))
-        table["total"] = table["scope1"] + table["scope2_location"]
-        present = np.bincount(code, minlength=n) > 0
-        return table.loc[present, ["scope1", "scope2_location", "scope2_market", "scope3",
-                                   "total", "energy_tce"]].sort_index()
+        combo = self._cells["combo"].to_numpy()
+        quantity = self._cells["quantity"].to_numpy()
+        sums = [np.zeros(n) for _ in per_combo]
+        cells = np.zeros(n, dtype=np.int64)
+        for start in range(0, len(code), CELL_CHUNK):
+            part = slice(start, start + CELL_CHUNK)
+            where = code[part].astype(np.intp)  # what bincount wants: converted once a chunk
+            cells += np.bincount(where, minlength=n)
+            for total, coefficient in zip(sums, per_combo, strict=True):
+                total += np.bincount(where, quantity[part] * coefficient[combo[part]],
+                                     minlength=n)
+        return sums, cells
 
     def by_gas(self) -> dict[str, float]:
         """t of each gas in Scope 1 and 2 (location-based), transfers netted: what total() sums."""

@@ -632,6 +632,9 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
     present = present.astype(key_type, copy=False)
     facility, local = np.divmod(present, key_type(n_local))
     del present
+    # Local codes in the rows' own small type: 2 bytes a cell, and a column pandas does not
+    # consolidate (copy) with the int32 facility codes.
+    local = local.astype(rows.local.dtype)
     keep = local < n_local - 1
     if keep.all():
         return pd.DataFrame({"facility_code": facility, "local": local, "quantity": quantity},
