@@ -614,17 +614,30 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
         return key
 
     if cells <= max(4 * rows.n, 1 << 20):
+        # Which cells occur: by scanning the sums when there are more rows than cells, else
+        # from the rows' keys, sorted (a partition of a national dataset: 10^6 rows, 3 x 10^6
+        # cells), which is cheaper than a scan and keeps cells whose rows are all zero.
+        from_keys = cells > rows.n
         total = np.zeros(cells)
-        zero_keys = []
+        kept, zero_keys = [], []
         for chunk in _chunks(rows.n):
             key, weights = keys(chunk), rows.quantity[chunk]
             np.add.at(total, key, weights)
+            if from_keys:
+                kept.append(key)
+                continue
             zero = weights == 0
             if zero.any():  # a cell whose rows are all zero still exists
                 zero_keys.append(key[zero])
-        present = _nonzero(total, key_type)
-        if zero_keys:
-            present = np.union1d(present, np.concatenate(zero_keys))
+        if from_keys:
+            present = np.concatenate(kept) if kept else np.empty(0, dtype=key_type)
+            present.sort()
+            present = present[np.r_[True, present[1:] != present[:-1]]] if len(present) \
+                else present
+        else:
+            present = _nonzero(total, key_type)
+            if zero_keys:
+                present = np.union1d(present, np.concatenate(zero_keys))
         quantity = total[present]
         del total
     else:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -518,7 +519,9 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
     import dask
 
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
-    shared = dask.delayed(setup, pure=True)
+    # Named, not tokenised: hashing the library and the facility table would cost more than
+    # the first partition.
+    shared = dask.delayed(setup, name=f"parkcarbon-setup-{uuid.uuid4().hex}")
     parts = frame.to_delayed()
     bits = (len(parts) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
     merged = dask.delayed(_new_merger)(shared)
