@@ -67,3 +67,14 @@ def test_no_copies_no_error(hashing):
     frame = table().drop_duplicates().assign(facility=lambda f: f["facility"].str.strip())
     frame = frame.drop_duplicates(ignore_index=True)
     assert carbon.account(frame).rows["rejected"] == 0
+
+
+def test_the_reason_names_the_spreadsheet_row_after_blank_lines(tmp_path):
+    """Blank lines are not records, but they are rows of the sheet: the first copy of a
+    duplicate is named by the row a spreadsheet shows (header row 1, then a blank row 2)."""
+    path = tmp_path / "activities.csv"
+    path.write_text("facility,year,activity,quantity,unit\n\nF1,2022,diesel,5,t\n"
+                    "F1,2022,diesel,6,t\n\nF1,2022,diesel,5,t\n", encoding="utf-8")
+    inventory = carbon.account(path, strict=False)
+    assert list(inventory.rejected["row"]) == [6]
+    assert inventory.rejected["reason"].iloc[0] == "quantity: duplicate of row 3"

@@ -334,8 +334,8 @@ def simulate(sources: Sources, draws: int = 10_000, seed: int | None = None,
         to_park = {}
         for s in (1, 2, 3):
             mask = (scope[a:b] == s) * weight[a:b]
-            if mask.any():
-                to_park[s] = mask @ values
+            if mask.any():  # einsum, not BLAS: OpenBLAS's own threads would fight ours
+                to_park[s] = np.einsum("c,cd->d", mask, values)
         return to_park, _facility_rows(sources, a, b, values)
 
     with progress_bar(n, "Monte Carlo", progress, unit="cell") as bar:
