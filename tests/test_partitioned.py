@@ -15,6 +15,7 @@ import pytest
 
 import carbon
 from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
+from carbon import partitioned
 from carbon.partitioned import account_parquet
 from carbon.resources import data_dir
 
@@ -50,8 +51,12 @@ def write_row_groups(frame: pd.DataFrame, path, rows_per_group: int = 400):
     return path
 
 
-def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path):
-    """Streaming eight row groups, transfers netted, equals the in-memory summary."""
+@pytest.mark.parametrize("dense", [None, 64], ids=["dense matrix", "sorted keys"])
+def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path, monkeypatch, dense):
+    """Streaming eight row groups, transfers netted, equals the in-memory summary, whether the
+    merge adds into a dense matrix or, past ``DENSE`` cells, into sorted keys."""
+    if dense is not None:
+        monkeypatch.setattr(partitioned._CellSums, "DENSE", dense)
     path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
     expected = in_memory(park).summary()
     with pytest.warns(carbon.FactorFallbackWarning):
@@ -146,19 +151,6 @@ def test_local_cluster_gives_the_pandas_numbers(park):
                                  transfers=park["transfers"]).by_facility()
     np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)
-
-
-def test_cells_beyond_the_dense_matrix_give_the_same_numbers(park, tmp_path, monkeypatch):
-    """Past DENSE cells the merge keeps sorted keys: same figures, transfers netted."""
-    from carbon import partitioned
-
-    monkeypatch.setattr(partitioned._CellSums, "DENSE", 64)
-    path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
-    expected = in_memory(park).summary()
-    with pytest.warns(carbon.FactorFallbackWarning):
-        got = account_parquet(path, facilities=park["facilities"],
-                              transfers=park["transfers"]).summary()
-    assert close(got, expected)
 
 
 def test_a_copy_in_another_file_names_that_file(park, tmp_path):
