@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 import carbon
-from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
 from carbon import partitioned
+from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
 from carbon.partitioned import account_parquet
 from carbon.resources import data_dir
 
