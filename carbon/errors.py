@@ -23,6 +23,7 @@ __all__ = [
     "MissingColumnError",
     "MissingFactorError",
     "NotAvailableError",
+    "OptionalDependencyError",
     "ParameterError",
     "Problem",
     "UnitMismatchError",
@@ -89,6 +90,21 @@ class ParameterError(ValueError, CarbonError):
 
 class NotAvailableError(CarbonError, LookupError):
     """A result this inventory cannot give (the per-row ledger of a partitioned inventory)."""
+
+
+class OptionalDependencyError(CarbonError, ImportError):
+    """A feature needs a package that is an optional extra of parkcarbon (Dask, say)."""
+
+    def __init__(self, package: str, feature: str, extra: str):
+        super().__init__(package, feature, extra)
+        self.package, self.feature, self.extra = package, feature, extra
+
+    def __str__(self) -> str:
+        return (f"{self.feature} needs {self.package}, which is not installed. Install it with: "
+                f"python3 -m pip install 'parkcarbon[{self.extra}]'")
+
+    def __reduce__(self):
+        return (type(self), (self.package, self.feature, self.extra))
 
 
 class InputError(CarbonError, ValueError):

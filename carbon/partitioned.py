@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
-from .errors import DuplicateRowError, InputError, Problem
+from .errors import DuplicateRowError, InputError, OptionalDependencyError, Problem
 from .inventory import Inventory
 from .io import Table
 from .kernel import FacilityRegions, group_sum, row_hashes
@@ -516,8 +516,7 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
     (rare) is accounted again here, numbered in the whole table, and errors and rejected rows
     name the rows they would on pandas.
     """
-    import dask
-
+    dask = import_dask("accounting a Dask DataFrame")
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
     # Named, not tokenised: hashing the library and the facility table would cost more than
     # the first partition.
@@ -546,6 +545,19 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
         if len(frames[0]) and offsets[i]:  # rows numbered from 2 there: number them again
             frames[0] = account_rows(reload(i), lenient).rows.issues.rejected()
     return inventory_of(merger, reload, setup, _computed(transfers))
+
+
+def import_dask(feature: str, distributed: bool = False):
+    """The ``dask`` module (with ``dask.dataframe``, and ``dask.distributed`` when asked), or
+    an error saying how to install the extra."""
+    import importlib
+
+    try:
+        for name in ("dask", "dask.dataframe", *(("dask.distributed",) if distributed else ())):
+            importlib.import_module(name)
+    except ImportError:
+        raise OptionalDependencyError("Dask", feature, "dask") from None
+    return importlib.import_module("dask")
 
 
 def _new_merger(setup: Setup) -> _Merger:

@@ -8,6 +8,7 @@ give the same errors, with the same row numbers, or the same rejected rows.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pandas as pd
@@ -165,3 +166,18 @@ def test_a_copy_in_another_file_names_that_file(park, tmp_path):
     problem = caught.value.problems[0]
     assert problem.file == "b.parquet" and problem.row == len(frame) - 2000 + 2
     assert problem.reason == "duplicate of row 7 of a.parquet"
+
+
+def test_without_dask_the_cli_says_how_to_install_it(park, tmp_path, monkeypatch, capsys):
+    """Dask is an optional extra: --engine dask without it is one message, not a traceback."""
+    from carbon.cli import main
+
+    folder = tmp_path / "activities"
+    folder.mkdir()
+    park["activities"].to_parquet(folder / "part-0.parquet", index=False)
+    for module in ("dask", "dask.dataframe", "dask.distributed"):
+        monkeypatch.setitem(sys.modules, module, None)  # import raises ImportError
+    assert main(["account", str(folder), "--engine", "dask", "--workers", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("parkcarbon: error: --engine dask --workers needs Dask")
+    assert "pip install 'parkcarbon[dask]'" in err and "Traceback" not in err

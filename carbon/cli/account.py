@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..accounting import account
-from ..partitioned import account_parquet
+from ..partitioned import account_parquet, import_dask
 from ._common import (
     add_format,
     add_profile_options,
@@ -40,8 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_options(parser)
     parser.add_argument("--engine", choices=("pandas", "stream", "dask"), default="pandas",
                         help="pandas: the table in memory (default); stream: a Parquet file or "
-                        "folder row group by row group, in bounded memory; dask: Dask partitions "
-                        "(no per-row ledger for stream and dask)")
+                        "folder row group by row group, in bounded memory; dask: Dask partitions, "
+                        "with the dask extra installed (no per-row ledger for stream and dask)")
     parser.add_argument("--workers", type=int, metavar="N",
                         help="with --engine dask: a local cluster of N worker processes "
                         "(default: threads in this process)")
@@ -86,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _account_dask(path: str, workers: int | None, options: dict):
-    import dask.dataframe as dd
-
-    frame = dd.read_parquet(path)
+    dask = import_dask("--engine dask" + (" --workers" if workers else ""),
+                       distributed=bool(workers))
+    frame = dask.dataframe.read_parquet(path)
     if not workers:
         return account(frame, **options)
     from dask.distributed import Client, LocalCluster
