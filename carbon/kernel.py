@@ -2,10 +2,11 @@
 
 Each row is reduced to a facility code and a *local combination* code: (activity, unit, year,
 instrument), taken from the columns' dictionaries. Region belongs to the facility, so the
-quantities aggregate into a small facility x local-combination matrix with one ``np.bincount``,
-and every distinct (region, local combination) is resolved to coefficients once, upstream of
-any row. Checks are vectorised masks; the duplicate check sorts 64-bit row hashes in a
-background thread (NumPy's sort releases the GIL) while the main thread aggregates.
+quantities aggregate into a small facility x local-combination matrix (``np.add.at``), and
+every distinct (region, local combination) is resolved to coefficients once, upstream of any
+row. Checks are vectorised masks; the duplicate check sorts row hashes (64-bit, or their high
+32 bits above 4 million rows) in a worker thread while the main thread aggregates: NumPy's
+sort releases the GIL. Passes over every row that release it too run in two halves at once.
 """
 
 from __future__ import annotations
