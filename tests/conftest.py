@@ -9,11 +9,15 @@ warning is raised with ``stacklevel=3``, so Python attributes it to the module t
 
 from __future__ import annotations
 
+import argparse
 import csv
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+
+from carbon.cli._common import run_guarded
 
 _FALLBACK_IS_AN_ERROR = pytest.mark.filterwarnings("error::carbon.FactorFallbackWarning")
 
@@ -21,6 +25,24 @@ _FALLBACK_IS_AN_ERROR = pytest.mark.filterwarnings("error::carbon.FactorFallback
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         item.add_marker(_FALLBACK_IS_AN_ERROR)
+
+
+@pytest.fixture
+def run_command(capsys) -> Callable[..., tuple[int, str, str]]:
+    """Run one ``parkcarbon`` subcommand (its ``carbon.cli`` module) in this process, as the
+    entry point does; returns (exit code, stdout, stderr). ``functools.partial(run_command,
+    module)`` makes a module's ``cli`` fixture."""
+
+    def invoke(command: ModuleType, *argv) -> tuple[int, str, str]:
+        name = command.__name__.rsplit(".", 1)[-1]
+        parser = argparse.ArgumentParser(prog=f"parkcarbon {name}")
+        command.add_arguments(parser)
+        parser.set_defaults(run=command.run)
+        code = run_guarded(parser.parse_args([str(a) for a in argv]))
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return invoke
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ REFERENCES.md), so it is accounted once per session, expecting the warning.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 
 import pandas as pd
@@ -15,7 +15,6 @@ import pytest
 import carbon
 import carbon.analytics as ca
 from carbon.cli import report as report_command
-from carbon.cli._common import run_guarded
 from carbon.resources import data_dir
 
 
@@ -72,15 +71,6 @@ def sample_report(sample, targets_dir) -> ca.ParkReport:
 
 
 @pytest.fixture
-def cli(capsys):
-    """Run ``parkcarbon report ...``; returns (exit code, stdout, stderr)."""
-
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog="parkcarbon report")
-        report_command.add_arguments(parser)
-        parser.set_defaults(run=report_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon report ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, report_command)

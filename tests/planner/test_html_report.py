@@ -3,8 +3,8 @@ same figures as the JSON reports; the data-quality tables; ``parkcarbon report -
 
 from __future__ import annotations
 
-import argparse
 import base64
+import functools
 import html
 import re
 from html.parser import HTMLParser
@@ -17,7 +17,6 @@ import pytest
 import carbon
 import carbon.analytics as ca
 from carbon.cli import report as report_command
-from carbon.cli._common import run_guarded
 from carbon.htmlreport import confidence_shares, factor_shares, park_html, quality_tables
 from carbon.htmlreport.i18n import TEXT, label
 from carbon.htmlreport.quality import chain_ids, weakest_label
@@ -171,16 +170,9 @@ def test_html_escapes_every_text(hostile):
 
 
 @pytest.fixture
-def cli(capsys):
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog="parkcarbon report")
-        report_command.add_arguments(parser)
-        parser.set_defaults(run=report_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon report ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, report_command)
 
 
 def _cells(path: Path) -> dict[str, list]:

@@ -3,7 +3,7 @@ charts, measures and yearly figures of every scenario, escaped and equal to the 
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import re
 from html.parser import HTMLParser
@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 
 from carbon.cli import scenario as scenario_command
-from carbon.cli._common import run_guarded
 
 SCENARIO = """
 name = "{name}"
@@ -52,16 +51,9 @@ def files(tmp_path):
 
 
 @pytest.fixture
-def cli(capsys):
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog="parkcarbon scenario")
-        scenario_command.add_arguments(parser)
-        parser.set_defaults(run=scenario_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon scenario ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, scenario_command)
 
 
 class Keys(HTMLParser):

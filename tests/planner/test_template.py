@@ -3,7 +3,7 @@ that name the sheet, the Excel row and the column; ``parkcarbon template``."""
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import re
 
@@ -12,7 +12,6 @@ import pytest
 
 import carbon
 from carbon.cli import template as template_command
-from carbon.cli._common import run_guarded
 from carbon.io import workbook_sheets
 from carbon.template import COLUMNS, LISTS_SHEET, write_template
 
@@ -113,16 +112,9 @@ def test_bad_language_is_a_parameter_error(tmp_path):
 
 
 @pytest.fixture
-def cli(capsys):
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog="parkcarbon template")
-        template_command.add_arguments(parser)
-        parser.set_defaults(run=template_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon template ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, template_command)
 
 
 def test_cli_writes_and_refuses_to_overwrite(cli, tmp_path):

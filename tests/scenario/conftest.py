@@ -3,15 +3,14 @@ command line that has the scenario subcommand (registered here the way carbon.cl
 
 from __future__ import annotations
 
-import argparse
 import copy
+import functools
 import json
 
 import pytest
 
 import carbon.scenario as cs
 from carbon.cli import scenario as scenario_command
-from carbon.cli._common import run_guarded
 
 
 def make(sectors=None, **keys) -> dict:
@@ -53,18 +52,9 @@ def bundled():
 
 
 @pytest.fixture
-def cli(capsys):
-    """Run ``parkcarbon scenario ...``; returns (exit code, stdout, stderr)."""
-
-    def invoke(*argv: str):
-        parser = argparse.ArgumentParser(prog="parkcarbon scenario")
-        scenario_command.add_arguments(parser)
-        parser.set_defaults(run=scenario_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon scenario ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, scenario_command)
 
 
 def _parse_json(text: str) -> dict:

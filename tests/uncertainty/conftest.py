@@ -7,7 +7,7 @@ use no region (the national factor of the record's year) and so warn of nothing.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 
 import pandas as pd
@@ -15,7 +15,6 @@ import pytest
 
 import carbon
 from carbon.cli import uncertainty as uncertainty_command
-from carbon.cli._common import run_guarded
 from carbon.resources import data_dir
 
 
@@ -68,15 +67,6 @@ def sample(sample_dir) -> carbon.Inventory:
 
 
 @pytest.fixture
-def cli(capsys):
-    """Run ``parkcarbon uncertainty ...``; returns (exit code, stdout, stderr)."""
-
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog="parkcarbon uncertainty")
-        uncertainty_command.add_arguments(parser)
-        parser.set_defaults(run=uncertainty_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon uncertainty ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, uncertainty_command)

@@ -3,8 +3,8 @@ probabilities, the bundled full pathway, the command line and errors."""
 
 from __future__ import annotations
 
-import argparse
 import copy
+import functools
 import time
 
 import numpy as np
@@ -12,7 +12,6 @@ import pytest
 
 import carbon.scenario as cs
 from carbon.cli import scenario as scenario_command
-from carbon.cli._common import run_guarded
 from carbon.errors import InputError
 from carbon.scenario.peak import find_peak
 from carbon.uncertainty.scenario import monte_carlo, peaks
@@ -176,16 +175,9 @@ def test_distributions_are_validated_when_loading(entry, match):
 
 # -- command line -------------------------------------------------------------------------------
 @pytest.fixture
-def cli(capsys):
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog="parkcarbon scenario")
-        scenario_command.add_arguments(parser)
-        parser.set_defaults(run=scenario_command.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+def cli(run_command):
+    """Run ``parkcarbon scenario ...``: (exit code, stdout, stderr)."""
+    return functools.partial(run_command, scenario_command)
 
 
 def test_cli_monte_carlo(cli, h, tmp_path):
