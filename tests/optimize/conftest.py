@@ -4,8 +4,8 @@ enumeration."""
 
 from __future__ import annotations
 
-import argparse
 import copy
+import functools
 import json
 
 import pytest
@@ -13,7 +13,6 @@ import pytest
 import carbon.scenario as cs
 from carbon.cli import macc as macc_command
 from carbon.cli import scenario as scenario_command
-from carbon.cli._common import run_guarded
 
 #: Three sectors, flat to 2030: a and b burn gas (1000 and 2000 t CO2e), c has 500 t of
 #: process CO2.
@@ -55,23 +54,11 @@ def h() -> type[Helpers]:
     return Helpers
 
 
-def _runner(module, prog, capsys):
-    def invoke(*argv):
-        parser = argparse.ArgumentParser(prog=prog)
-        module.add_arguments(parser)
-        parser.set_defaults(run=module.run)
-        code = run_guarded(parser.parse_args([str(a) for a in argv]))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return invoke
+@pytest.fixture
+def macc_cli(run_command):
+    return functools.partial(run_command, macc_command)
 
 
 @pytest.fixture
-def macc_cli(capsys):
-    return _runner(macc_command, "parkcarbon macc", capsys)
-
-
-@pytest.fixture
-def scenario_cli(capsys):
-    return _runner(scenario_command, "parkcarbon scenario", capsys)
+def scenario_cli(run_command):
+    return functools.partial(run_command, scenario_command)
