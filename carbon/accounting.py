@@ -209,68 +209,76 @@ def _cell_pairs(rows: Rows, cells: pd.DataFrame):
         yield part, pair
 
 
-_COMBO_COLUMNS = ["activity", "unit", "dimension", "to_canonical", "region", "year",
-                  "instrument", "scope", "category", "carrier", "tce", "tce_factor_id"]
-
-
 def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
     """Resolve every distinct (region, local combination) that good rows use, once each.
 
     A combination that cannot be resolved (no factor, a unit that does not fit) becomes a
-    problem on each of its rows.
+    problem on each of its rows. The tables are built a column at a time: a partition has a
+    few hundred combinations, and per-record dicts cost more than resolving them (memoised).
     """
-    n_local = len(rows.locals)
-    size = len(rows.region_names) * max(n_local, 1)
+    n_local = max(len(rows.locals), 1)
+    size = len(rows.region_names) * n_local
     seen = np.zeros(size, dtype=bool)
     for _, pair in _cell_pairs(rows, cells):
         seen[pair] = True
-    present = np.flatnonzero(seen)
-    lookup = np.full(size, -1, dtype=np.int32)
-    records, gas_records = [], []
+    pairs = np.flatnonzero(seen)
+    region_of, local_of = np.divmod(pairs, n_local)
+    activity, dimension, year, instrument = (rows.locals[c].to_numpy() for c in (
+        "activity", "dimension", "year", "instrument"))
+    regions = [name or None for name in rows.region_names.tolist()]
+    found: list[Coefficients] = []
+    resolved = np.ones(len(pairs), dtype=bool)
     row_region = None
-    locals_ = rows.locals.to_dict("records")
-    for pair in present:
-        region_code, local_code = divmod(int(pair), n_local)
-        local = locals_[local_code]
-        region_name = rows.region_names[region_code] or None
+    for i, (r, k) in enumerate(zip(region_of.tolist(), local_of.tolist(), strict=True)):
         try:
-            found = resolver.coefficients(local["activity"], local["dimension"], region_name,
-                                          int(local["year"]), local["instrument"])
+            found.append(resolver.coefficients(activity[k], dimension[k], regions[r],
+                                               int(year[k]), instrument[k]))
         except InputError as exc:
+            resolved[i] = False
             if row_region is None:
                 row_region = rows.facility_region[rows.facility]
             template = exc.problems[0]
-            failing = np.flatnonzero((rows.local == local_code) & (row_region == region_code))
+            failing = np.flatnonzero((rows.local == k) & (row_region == r))
             rows.issues.add(template.kind, template.column or "activity", failing,
                             template.reason, template.accepted)
-            continue
-        combo = len(records)
-        lookup[pair] = combo
-        records.append(_combo_record(local, region_name, found))
-        factor = local["to_canonical"]
-        for g in found.gases:
-            gas_records.append({"combo": combo, "gas": g.gas, "location": g.location * factor,
-                                "market": g.market * factor, "factor_id": g.factor_id})
-    table = pd.DataFrame.from_records(records, columns=_COMBO_COLUMNS)
-    gases = pd.DataFrame.from_records(gas_records, columns=["combo", "gas", "location", "market",
-                                                            "factor_id"])
-    if not records:  # typed even when empty: no accounted row is still an inventory
-        table = table.astype({"to_canonical": float, "year": np.int64, "scope": np.int64,
-                              "tce": float})
-        gases = gases.astype({"combo": np.int64, "location": float, "market": float})
-    origin = table["activity"].map(resolver.lib.activities["ch4_origin"]).fillna("")
-    gases["origin"] = origin.to_numpy()[gases["combo"].to_numpy()] if len(gases) else ""
-    return _Combos(table, gases, lookup)
+    pairs, region_of, local_of = pairs[resolved], region_of[resolved], local_of[resolved]
+    lookup = np.full(size, -1, dtype=np.int32)
+    lookup[pairs] = np.arange(len(pairs), dtype=np.int32)
+    return _Combos(*_combo_tables(rows, region_of, local_of, found, resolver), lookup)
 
 
-def _combo_record(local: dict, region: str | None, found: Coefficients) -> dict:
-    return {
-        "activity": local["activity"], "unit": local["unit"], "dimension": local["dimension"],
-        "to_canonical": local["to_canonical"], "region": region or "", "year": int(local["year"]),
-        "instrument": local["instrument"], "scope": found.scope, "category": found.category,
-        "carrier": found.carrier, "tce": found.tce * local["to_canonical"],
-        "tce_factor_id": found.tce_factor_id,
-    }
+def _combo_tables(rows: Rows, region_of: np.ndarray, local_of: np.ndarray,
+                  found: list[Coefficients], resolver: Resolver
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The combination table (one row per resolved pair) and its gases."""
+    def local(column: str) -> list:
+        return rows.locals[column].to_numpy()[local_of].tolist()
+
+    to_canonical = rows.locals["to_canonical"].to_numpy(dtype=float)[local_of]
+    activities = local("activity")
+    table = pd.DataFrame({
+        "activity": activities, "unit": local("unit"), "dimension": local("dimension"),
+        "to_canonical": to_canonical, "region": rows.region_names[region_of].tolist(),
+        "year": rows.locals["year"].to_numpy()[local_of].astype(np.int64),
+        "instrument": local("instrument"),
+        "scope": np.array([f.scope for f in found], dtype=np.int64),
+        "category": [f.category for f in found], "carrier": [f.carrier for f in found],
+        "tce": np.array([f.tce for f in found], dtype=float) * to_canonical,
+        "tce_factor_id": [f.tce_factor_id for f in found],
+    })
+    per_combo = [len(f.gases) for f in found]
+    gas = [g for f in found for g in f.gases]
+    factor = np.repeat(to_canonical, per_combo)
+    origins = resolver.lib.ch4_origins
+    gases = pd.DataFrame({
+        "combo": np.repeat(np.arange(len(found), dtype=np.int64), per_combo),
+        "gas": [g.gas for g in gas],
+        "location": np.array([g.location for g in gas], dtype=float) * factor,
+        "market": np.array([g.market for g in gas], dtype=float) * factor,
+        "factor_id": [g.factor_id for g in gas],
+        "origin": np.repeat([origins.get(a, "") for a in activities], per_combo).tolist(),
+    })
+    return table, gases
 
 
 def _warn_year_fallbacks(resolver: Resolver) -> None:

@@ -13,7 +13,7 @@ import difflib
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -196,6 +196,11 @@ class Library:
                 rows += _read_table(path)
         self.rows = rows
         self.index = build_index(rows)
+
+    @cached_property
+    def ch4_origins(self) -> dict[str, str]:
+        """Activity -> where its methane comes from ("fossil", "non-fossil" or "")."""
+        return self.activities["ch4_origin"].to_dict()
 
     @staticmethod
     def _read_profiles(path: Path) -> dict[str, Profile]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import NotAvailableError, ParameterError, one_of
 from .io import Table
-from .kernel import Rows, group_sum
+from .kernel import Rows, group_sum, in_halves
 from .park import net_transfers
 from .schema import numbers
 from .tables import CARRIERS
@@ -244,21 +244,29 @@ class Inventory:
 
     def _per_facility(self, per_combo: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
         """Per facility, the sum over its cells of quantity x each per-combination coefficient,
-        and its number of cells: a chunk of cells at a time, so the temporaries stay small."""
+        and its number of cells: half the cells on each thread (``bincount`` releases the
+        GIL), a chunk at a time, so the temporaries stay small."""
         n = len(self._facility_ids)
         code = self._cells["facility_code"].to_numpy()
         combo = self._cells["combo"].to_numpy()
         quantity = self._cells["quantity"].to_numpy()
-        sums = [np.zeros(n) for _ in per_combo]
-        cells = np.zeros(n, dtype=np.int64)
-        for start in range(0, len(code), CELL_CHUNK):
-            part = slice(start, start + CELL_CHUNK)
-            where = code[part].astype(np.intp)  # what bincount wants: converted once a chunk
-            cells += np.bincount(where, minlength=n)
-            for total, coefficient in zip(sums, per_combo, strict=True):
-                total += np.bincount(where, quantity[part] * coefficient[combo[part]],
-                                     minlength=n)
-        return sums, cells
+
+        def sums_over(start: int, stop: int) -> tuple[list[np.ndarray], np.ndarray]:
+            sums = [np.zeros(n) for _ in per_combo]
+            cells = np.zeros(n, dtype=np.int64)
+            for first in range(start, stop, CELL_CHUNK):
+                part = slice(first, min(first + CELL_CHUNK, stop))
+                where = code[part].astype(np.intp)  # what bincount wants: converted once
+                cells += np.bincount(where, minlength=n)
+                for total, coefficient in zip(sums, per_combo, strict=True):
+                    total += np.bincount(where, quantity[part] * coefficient[combo[part]],
+                                         minlength=n)
+            return sums, cells
+
+        (first_sums, first_cells), (sums, cells) = in_halves(len(code), 2, sums_over)
+        for total, first in zip(sums, first_sums, strict=True):
+            total += first
+        return sums, cells + first_cells
 
     def by_gas(self) -> dict[str, float]:
         """t of each gas in Scope 1 and 2 (location-based), transfers netted: what total() sums."""

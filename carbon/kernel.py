@@ -12,9 +12,11 @@ sort releases the GIL. Passes over every row that release it too run in two halv
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -35,9 +37,11 @@ from .schema import (
 from .units import canonical
 
 __all__ = ["YEARS", "DuplicateCheck", "FacilityRegions", "PendingCheck", "Rows", "aggregate",
-           "encode_rows", "group_sum", "row_hashes", "start_duplicate_check"]
+           "encode_rows", "group_sum", "in_halves", "row_hashes", "sorted_sums",
+           "start_duplicate_check", "two_threads"]
 
 YEARS = (1990, 2100)
+T = TypeVar("T")
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # 2^64 / golden ratio: a multiplicative hash constant
 _MIX2 = np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's second multiplier
 
@@ -77,6 +81,13 @@ class FacilityRegions:
         self.position = {facility: i for i, facility in enumerate(self.ids)}
         self.codes = codes  # one per facility, then the code of "" for unknown ids (-1)
         self._last: tuple | None = None  # (a dictionary, what dictionary() made of it)
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict:  # travels to Dask workers without its lock
+        return {**self.__dict__, "_lock": None, "_last": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
 
     def positions(self, facility_ids) -> np.ndarray:
         """Position of each id in the facility table, -1 where it is not there."""
@@ -91,13 +102,14 @@ class FacilityRegions:
     def dictionary(self, raw: np.ndarray) -> tuple[np.ndarray, ...]:
         """(ids, remap, region codes, hashes) of a facility column's dictionary: see
         :func:`_facility_dictionary`; region codes and hashes are those of the ids."""
-        last = self._last  # one read: another thread may replace it meanwhile
-        if last is not None and len(last[0]) == len(raw) and (last[0] == raw).all():
-            return last[1]
-        ids, remap = _facility_dictionary(raw)
-        made = (ids, remap, self.of(ids), _text_hashes(ids))
-        self._last = (raw, made)
-        return made
+        with self._lock:  # partitions starting together wait for one another's dictionary
+            last = self._last
+            if last is not None and len(last[0]) == len(raw) and (last[0] == raw).all():
+                return last[1]
+            ids, remap = _facility_dictionary(raw)
+            made = (ids, remap, self.of(ids), _text_hashes(ids))
+            self._last = (raw, made)
+            return made
 
 
 def _facility_dictionary(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -133,7 +145,7 @@ def encode_rows(table: Table, lib: Library, user_keys: set[str],
 
     facility_issues = Issues(table.label, frame, table.row_numbers)
     facilities = (_EXECUTOR.submit(_facilities, facility_issues, frame["facility"], regions)
-                  if threads > 1 and os.environ.get("PARKCARBON_THREADS") != "1" else None)
+                  if two_threads(threads) else None)
     if facilities is None:
         found = _facilities(facility_issues, frame["facility"], regions)
     year = _years(issues, frame["year"])
@@ -317,7 +329,7 @@ def _local_combinations(issues, activity, unit, year, instrument, threads: int =
             keys[chunk] = packed(chunk)
             seen[keys[chunk]] = True  # both halves write True only: no race to lose
 
-    _in_halves(len(year), threads, mark)
+    in_halves(len(year), threads, mark)
     present = np.flatnonzero(seen)
     code_type = np.int16 if len(present) < 2**15 - 1 else np.int32
     lookup = np.full(space, -1, dtype=code_type)
@@ -328,7 +340,7 @@ def _local_combinations(issues, activity, unit, year, instrument, threads: int =
         for chunk in _chunks(stop, CACHE_CHUNK, start):
             local[chunk] = lookup[keys[chunk]]
 
-    _in_halves(len(year), threads, code)
+    in_halves(len(year), threads, code)
     a, u, y, i = np.unravel_index(present, sizes)
     table = pd.DataFrame({
         "activity": act_keys[a] if len(act_keys) else np.array([], object),
@@ -363,15 +375,22 @@ def _chunks(n: int, size: int = CHUNK, start: int = 0):
 _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parkcarbon-worker")
 
 
-def _in_halves(n: int, threads: int, work: Callable[[int, int], None]) -> None:
-    """``work(start, stop)`` over rows 0 to ``n``; with two ``threads``, the first half in the
-    worker thread while this one does the second (every step of ``work`` releases the GIL)."""
-    if threads < 2 or n < 2 * CACHE_CHUNK or os.environ.get("PARKCARBON_THREADS") == "1":
-        work(0, n)
-        return
-    first = _EXECUTOR.submit(work, 0, n // 2)
-    work(n // 2, n)
-    first.result()
+def two_threads(threads: int = 2) -> bool:
+    """Whether a second thread may be used: asked for, and not ``PARKCARBON_THREADS=1``."""
+    return threads > 1 and os.environ.get("PARKCARBON_THREADS") != "1"
+
+
+def in_halves(n: int, threads: int, work: Callable[[int, int], T]) -> tuple[T, T]:
+    """``work(0, n // 2)`` and ``work(n // 2, n)``; with two ``threads`` and enough rows, the
+    first half in the worker thread while this one does the second (every heavy step of
+    ``work`` must release the GIL). The halves are the same either way, so sums made of them
+    do not depend on the thread count."""
+    middle = n // 2
+    if not two_threads(threads) or n < 2 * CACHE_CHUNK:
+        return work(0, middle), work(middle, n)
+    first = _EXECUTOR.submit(work, 0, middle)
+    second = work(middle, n)
+    return first.result(), second
 
 
 # -- duplicates ----------------------------------------------------------------------------------
@@ -384,7 +403,9 @@ SHORT_HASH_ROWS = 1 << 22
 def _text_hashes(values) -> np.ndarray:
     """64-bit hash of each text; the same in every process (pandas' keyed SipHash)."""
     values = np.asarray(values, dtype=object)
-    return pd.util.hash_array(values) if len(values) else np.empty(0, dtype=np.uint64)
+    # categorize=False: the texts are distinct, and factorising them first costs 10x the hash
+    return (pd.util.hash_array(values, categorize=False) if len(values)
+            else np.empty(0, dtype=np.uint64))
 
 
 class _RowHasher:
@@ -464,7 +485,7 @@ def start_duplicate_check(rows: Rows, bad: np.ndarray, keep_hashes: bool = False
     while the caller aggregates. ``background=False``, or the environment variable
     ``PARKCARBON_THREADS=1``, runs everything in the calling thread.
     """
-    threads = 2 if background and os.environ.get("PARKCARBON_THREADS") != "1" else 1
+    threads = 2 if background and two_threads() else 1
     return PendingCheck(rows, bad, keep_hashes, threads)
 
 
@@ -502,7 +523,7 @@ def _good_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool, threads: 
             h = hasher.chunk(chunk)
             out[chunk] = _short(h) if short else h
 
-    _in_halves(n, threads, fill)
+    in_halves(n, threads, fill)
     return out
 
 
@@ -530,7 +551,7 @@ def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool, threads
             else:
                 found[chunk.start] = chunk.start + np.flatnonzero(_among(h, values))
 
-    _in_halves(hasher.rows.n, threads, look)
+    in_halves(hasher.rows.n, threads, look)
     return (np.concatenate([found[k] for k in sorted(found)]) if found
             else np.empty(0, dtype=np.int64))
 
@@ -564,10 +585,9 @@ def group_sum(key: np.ndarray, weights: np.ndarray, size: int
               ) -> tuple[np.ndarray, np.ndarray]:
     """Keys (< ``size``) present in ``key`` with the sum of their weights.
 
-    Dense ``np.bincount`` when the key space is no bigger than a few times the rows, else a
-    sort (NumPy's hash-based ``unique`` is far slower than a sort on large int arrays). In the
-    dense path a key is found by a non-zero sum; keys whose weights are all zero are added
-    from the zero-weight rows alone, which are few.
+    Dense ``np.bincount`` when the key space is no bigger than a few times the rows, else
+    :func:`sorted_sums`. In the dense path a key is found by a non-zero sum; keys whose weights
+    are all zero are added from the zero-weight rows alone, which are few.
     """
     if size <= max(4 * len(key), 1 << 20):
         total = np.bincount(key, weights=weights, minlength=size)
@@ -576,12 +596,34 @@ def group_sum(key: np.ndarray, weights: np.ndarray, size: int
         if zero.size:  # rare: keys whose weights are all zero are present too
             present = np.union1d(present, key[zero]).astype(np.int64)
         return present, total[present]
-    order = np.argsort(key, kind="stable")
-    sorted_key = key[order]
-    if not len(key):
-        return sorted_key, np.array([])
-    starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
-    return sorted_key[starts], np.add.reduceat(weights[order], starts)
+    return sorted_sums(key, weights)
+
+
+def sorted_sums(key: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (>= 0), ascending, and the sum of each one's weights, by sorting.
+
+    Key and row position are packed into one 64-bit integer, so a plain sort (which releases
+    the GIL, and is several times faster than a stable ``argsort``) orders the rows by key and
+    keeps their order within a key. About 25 bytes a row for the time of the call: for
+    partitions and sparse tables, where a dense array of every possible key would be larger.
+    """
+    n = len(key)
+    if not n:
+        return key.astype(np.int64), np.array([])
+    row_bits = (n - 1).bit_length()
+    if int(key.max()) >> (63 - row_bits):  # no room for the row: rare, and slower
+        order = np.argsort(key, kind="stable")
+        packed = key[order].astype(np.uint64)
+    else:
+        packed = key.astype(np.uint64)
+        packed <<= np.uint64(row_bits)
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
+        order = (packed & np.uint64((1 << row_bits) - 1)).astype(np.intp)
+        packed >>= np.uint64(row_bits)
+    starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]])
+    sums = np.add.reduceat(weights[order], starts)
+    return packed[starts].astype(np.int64), sums
 
 
 def _nonzero(values: np.ndarray, index_type) -> np.ndarray:
@@ -595,12 +637,19 @@ def _nonzero(values: np.ndarray, index_type) -> np.ndarray:
     return out
 
 
+#: A dense matrix of every possible cell while it has at most this many cells per row; beyond,
+#: the rows are sorted by cell (a partition: 10^6 rows, 3 x 10^6 possible cells).
+DENSE_CELLS_PER_ROW = 1
+
+
 def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
     """Quantity per (facility, local combination) over the good rows.
 
-    Dense: one ``np.add.at`` per chunk into a facility x combination matrix (NumPy 2's
-    ``add.at`` scatters int32 keys without ``bincount``'s full-size result per call). Codes are
-    int32, so the cell table costs 16 bytes a cell.
+    With fewer possible cells than rows, one ``np.add.at`` per chunk into a facility x
+    combination matrix (NumPy 2's ``add.at`` scatters int32 keys without ``bincount``'s
+    full-size result per call); else the rows sorted by cell (:func:`sorted_sums`), which
+    releases the GIL for Dask's other threads. Codes are int32, so the cell table costs 16
+    bytes a cell.
     """
     n_local = len(rows.locals) + 1  # the extra column takes the rejected rows
     cells = len(rows.facility_ids) * n_local
@@ -614,35 +663,22 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
                                                           n_local - 1)
         return key
 
-    if cells <= max(4 * rows.n, 1 << 20):
-        # Which cells occur: by scanning the sums when there are more rows than cells, else
-        # from the rows' keys, sorted (a partition of a national dataset: 10^6 rows, 3 x 10^6
-        # cells), which is cheaper than a scan and keeps cells whose rows are all zero.
-        from_keys = cells > rows.n
+    if cells <= DENSE_CELLS_PER_ROW * rows.n:  # every possible cell's sum: less room than rows
         total = np.zeros(cells)
-        kept, zero_keys = [], []
+        zero_keys = []
         for chunk in _chunks(rows.n):
             key, weights = keys(chunk), rows.quantity[chunk]
             np.add.at(total, key, weights)
-            if from_keys:
-                kept.append(key)
-                continue
             zero = weights == 0
             if zero.any():  # a cell whose rows are all zero still exists
                 zero_keys.append(key[zero])
-        if from_keys:
-            present = np.concatenate(kept) if kept else np.empty(0, dtype=key_type)
-            present.sort()
-            present = present[np.r_[True, present[1:] != present[:-1]]] if len(present) \
-                else present
-        else:
-            present = _nonzero(total, key_type)
-            if zero_keys:
-                present = np.union1d(present, np.concatenate(zero_keys))
+        present = _nonzero(total, key_type)
+        if zero_keys:
+            present = np.union1d(present, np.concatenate(zero_keys))
         quantity = total[present]
         del total
-    else:
-        present, quantity = group_sum(keys(slice(None)), rows.quantity, cells)
+    else:  # a partition of a national dataset: 10^6 rows, 3 x 10^6 possible cells
+        present, quantity = sorted_sums(keys(slice(None)), rows.quantity)
     present = present.astype(key_type, copy=False)
     facility, local = np.divmod(present, key_type(n_local))
     del present
