@@ -91,11 +91,12 @@ def dask_runner(folder: Path, facilities: pd.DataFrame, workers: int | None):
 
     frame = dd.read_parquet(folder, split_row_groups=True)
     client = None
-    if workers:
-        from dask.distributed import Client, LocalCluster
+    if workers:  # the cluster `parkcarbon account --engine dask --workers N` starts
+        from dask.distributed import Client
 
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
-        client = Client(cluster)
+        from carbon.partitioned import local_cluster
+
+        client = Client(local_cluster(workers))
 
     def run() -> pd.Series:
         # Each runner names its scheduler: a Client would otherwise become everyone's default.

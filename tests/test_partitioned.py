@@ -8,6 +8,7 @@ give the same errors, with the same row numbers, or the same rejected rows.
 from __future__ import annotations
 
 import math
+import os
 import sys
 
 import numpy as np
@@ -17,7 +18,7 @@ import pytest
 import carbon
 from carbon import partitioned
 from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
-from carbon.partitioned import account_parquet
+from carbon.partitioned import account_parquet, local_cluster
 from carbon.resources import data_dir
 
 dd = pytest.importorskip("dask.dataframe")
@@ -140,12 +141,16 @@ def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park):
 
 
 def test_local_cluster_gives_the_pandas_numbers(park):
-    """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them)."""
+    """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them), as
+    ``--engine dask --workers 2`` starts them: glibc's adaptive mmap threshold left on, one
+    BLAS thread each."""
     distributed = pytest.importorskip("dask.distributed")
     expected = in_memory(park).by_facility()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+    with local_cluster(2) as cluster, distributed.Client(cluster) as client:
+        environ = client.run(lambda: {k: os.environ.get(k) for k in (
+            "MALLOC_TRIM_THRESHOLD_", "OPENBLAS_NUM_THREADS")})
+        assert list(environ.values()) == [{"MALLOC_TRIM_THRESHOLD_": None,
+                                           "OPENBLAS_NUM_THREADS": "1"}] * 2
         with pytest.warns(carbon.FactorFallbackWarning):
             got = carbon.account(dd.from_pandas(park["activities"], npartitions=4),
                                  facilities=park["facilities"],

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..accounting import account
-from ..partitioned import account_parquet, import_dask
+from ..partitioned import account_parquet, import_dask, local_cluster
 from ._common import (
     add_format,
     add_profile_options,
@@ -91,8 +91,7 @@ def _account_dask(path: str, workers: int | None, options: dict):
     frame = dask.dataframe.read_parquet(path)
     if not workers:
         return account(frame, **options)
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster, \
-            Client(cluster):
+    with local_cluster(workers) as cluster, Client(cluster):
         return account(frame, **options)
