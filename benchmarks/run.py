@@ -387,8 +387,10 @@ def report(rows: int, times: dict, memory: dict) -> None:
             print(f"| {label:<42} | {value:6.2f} | {goal if goal else '-':>6} |{mark}")
     for name in ("engine", "engine, Parquet streamed"):
         if name in memory:
-            print(f"{name}: peak extra memory {memory[name] / rows:.1f} bytes per row "
-                  "(goal <= 16)")
+            # Streaming's fixed costs (the facility table, the merged cells) are its whole
+            # point only at scale: its goal is set at 10^8 rows.
+            goal = "goal <= 16" if name == "engine" or rows >= 10**8 else "goal at 10^8 rows"
+            print(f"{name}: peak extra memory {memory[name] / rows:.1f} bytes per row ({goal})")
 
 
 if __name__ == "__main__":
