@@ -55,6 +55,9 @@ class Partial:
     failed: bool = False  # strict mode and bad rows: accounted again to name them
 
 
+_CELL_COLUMNS = ("facility_code", "local", "quantity")  # what a partition hands over (views)
+
+
 def account_partition(index: int, table: Table, setup: Setup, background: bool = True
                       ) -> Partial:
     """Account one partition (runs on a Dask worker or in this process).
@@ -71,9 +74,9 @@ def account_partition(index: int, table: Table, setup: Setup, background: bool =
         return Partial(index, len(table.frame), np.array([], dtype=object), pd.DataFrame(),
                        pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
                        np.empty(0, dtype=np.uint64), pd.DataFrame(), failed=True)
-    rows = accounted.rows
+    rows, cells = accounted.rows, accounted.cells
     return Partial(index, rows.n, rows.facility_ids,
-                   accounted.cells[["facility_code", "local", "quantity"]],
+                   pd.DataFrame({c: cells[c].to_numpy() for c in _CELL_COLUMNS}, copy=False),
                    rows.locals[_LOCAL_COLUMNS], accounted.combos.table, accounted.combos.gases,
                    accounted.hashes, rows.issues.rejected(), set(setup.resolver.fallbacks))
 
@@ -244,7 +247,8 @@ class _Merger:
         """The run's code of each facility id (one dict lookup per distinct id, and none
         when a partition has the dictionary of the one before)."""
         last = self._last_ids
-        if last is not None and len(last[0]) == len(ids) and (last[0] == ids).all():
+        if last is not None and (last[0] is ids or (len(last[0]) == len(ids)
+                                 and (last[0] == ids).all())):
             return last[1]
         codes = self.regions.positions(ids)
         for i in np.flatnonzero(codes < 0):  # ids the facility table does not have (few)
