@@ -68,3 +68,15 @@ def test_facility_regions_travel_to_workers_without_their_lock():
     assert ids.tolist() == ["A", "C", ""]
     assert copy.names[region_codes].tolist() == ["CN-GD", "", ""]
     assert (hashes == kernel._text_hashes(ids)).all()
+
+
+def test_a_dictionary_met_again_is_made_once():
+    """Partitions of one Parquet file share their facility dictionary: it is compared (Arrow
+    strings, without making Python objects), not made again."""
+    regions = kernel.FacilityRegions(pd.DataFrame({"region": ["CN-GD"]}, index=pd.Index(["A"])))
+    first = regions.dictionary(pd.Index(["A", " B"]))
+    assert regions.dictionary(pd.Index(["A", " B"])) is first
+    assert regions.dictionary(np.array(["A", " B"], dtype=object)) is first
+    other = regions.dictionary(pd.Index([" B", "A"]))
+    assert other is not first
+    assert other[0].tolist() == ["B", "A", ""]
