@@ -23,6 +23,17 @@ def add_format(parser: argparse.ArgumentParser, formats: tuple[str, ...] = FORMA
                         help="no warnings or notes on stderr")
 
 
+def add_inputs(parser: argparse.ArgumentParser,
+               facilities: str = "facilities table (region, sector...)",
+               factors: str = "user factors, merged over the library") -> None:
+    """FILE and the tables that go with it, as every command that accounts an inventory takes
+    them; ``facilities`` and ``factors`` are the help of those two, for what a command uses."""
+    parser.add_argument("file", metavar="FILE", help="activity records (.csv, .xlsx, .parquet)")
+    parser.add_argument("--facilities", metavar="F", help=facilities)
+    parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
+    parser.add_argument("--factors", metavar="F", help=factors)
+
+
 def add_profile_options(parser: argparse.ArgumentParser) -> None:
     """``--profile`` and ``--gwp``, as every command that accounts an inventory takes them."""
     from ..units import GWP_SETS

@@ -20,6 +20,7 @@ from ..accounting import account
 from ..partitioned import account_parquet, import_dask, local_cluster
 from ._common import (
     add_format,
+    add_inputs,
     add_profile_options,
     dump_json,
     inventory_table,
@@ -33,10 +34,7 @@ HELP = "account activity records into a park inventory"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="activity records (.csv, .xlsx, .parquet)")
-    parser.add_argument("--facilities", metavar="F", help="facilities table (region, sector...)")
-    parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
-    parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
+    add_inputs(parser)
     add_profile_options(parser)
     parser.add_argument("--engine", choices=("pandas", "stream", "dask"), default="pandas",
                         help="pandas: the table in memory (default); stream: a Parquet file or "

@@ -31,6 +31,7 @@ from ..decompose.levels import APPROACHES
 from ..io import EXCEL_SUFFIXES, read_table, workbook_sheets
 from ._common import (
     add_format,
+    add_inputs,
     add_profile_options,
     dump_json,
     note,
@@ -48,17 +49,13 @@ _SHORT = {"activity": "activity", "structure": "structure", "structure_sector": 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="activity records (.csv, .xlsx, .parquet)")
+    add_inputs(parser, facilities="facilities table (sector, value added...)")
     parser.add_argument("--from", dest="year_from", type=int, required=True, metavar="YEAR",
                         help="first year")
     parser.add_argument("--to", dest="year_to", type=int, required=True, metavar="YEAR",
                         help="last year")
-    parser.add_argument("--facilities", metavar="F", help="facilities table (sector, value "
-                        "added...)")
     parser.add_argument("--value-added", dest="value_added", metavar="F",
                         help="value added by year: sector or facility, year, value_added")
-    parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
-    parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
     add_profile_options(parser)
     parser.add_argument("--method", choices=METHODS, default="additive",
                         help="additive (t CO2e) or multiplicative (ratios); default additive")

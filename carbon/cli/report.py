@@ -44,6 +44,7 @@ from ..inventory import Inventory
 from ..io import EXCEL_SUFFIXES, workbook_sheets
 from ._common import (
     add_format,
+    add_inputs,
     add_profile_options,
     dump_json,
     escape_formulas,
@@ -59,11 +60,7 @@ FORMATS = ("table", "json", "csv", "xlsx", "html")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="activity records (.csv, .xlsx, .parquet)")
-    parser.add_argument("--facilities", metavar="F", help="facilities table (sector, value "
-                        "added, output...)")
-    parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
-    parser.add_argument("--factors", metavar="F", help="user factors, merged over the library")
+    add_inputs(parser, facilities="facilities table (sector, value added, output...)")
     add_profile_options(parser)
     parser.add_argument("--lenient", action="store_true",
                         help="account the good rows and report the bad ones instead of stopping")

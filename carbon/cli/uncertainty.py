@@ -29,6 +29,7 @@ from ..io import EXCEL_SUFFIXES, read_table, workbook_sheets
 from ..uncertainty import METHODS, assess
 from ._common import (
     add_format,
+    add_inputs,
     add_profile_options,
     dump_json,
     note,
@@ -41,11 +42,8 @@ HELP = "uncertainty of an inventory (IPCC Approach 1 or Monte Carlo)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="FILE", help="activity records (.csv, .xlsx, .parquet)")
-    parser.add_argument("--facilities", metavar="F", help="facilities table (region, sector...)")
-    parser.add_argument("--transfers", metavar="F", help="intra-park energy sales")
-    parser.add_argument("--factors", metavar="F", help="user factors, merged over the library "
-                        "(their 'uncertainty' column is used)")
+    add_inputs(parser, factors="user factors, merged over the library (their 'uncertainty' "
+               "column is used)")
     add_profile_options(parser)
     parser.add_argument("--year", type=int, metavar="YEAR",
                         help="reporting year (default: the latest in FILE)")
