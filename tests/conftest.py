@@ -17,7 +17,9 @@ from types import ModuleType
 
 import pytest
 
+import carbon
 from carbon.cli._common import run_guarded
+from carbon.resources import data_dir
 
 _FALLBACK_IS_AN_ERROR = pytest.mark.filterwarnings("error::carbon.FactorFallbackWarning")
 
@@ -66,3 +68,21 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def sample_park_dir() -> Path:
+    """The bundled sample park's folder, from the checkout or the installed wheel."""
+    folder = data_dir("examples") / "sample_park"
+    assert folder.is_dir(), folder
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_park(sample_park_dir) -> carbon.Inventory:
+    """The sample park (44 facilities, 2021-2023) accounted in strict mode, raising its one
+    FactorFallbackWarning: Guangdong has no 2023 provincial grid factor."""
+    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
+        return carbon.account(sample_park_dir / "activities.csv",
+                              facilities=sample_park_dir / "facilities.csv",
+                              transfers=sample_park_dir / "transfers.csv")

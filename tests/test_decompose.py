@@ -478,21 +478,16 @@ def test_park_constant_value_added_warns():
 
 # -- the sample park ----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def sample():
-    """The bundled sample park (one fallback warning: CN-GD 2023 grid factor) and value added
-    by facility and year: the facilities table's value (2023) deflated by a growth rate per
-    sector (invented for the test)."""
-    with pytest.warns(carbon.FactorFallbackWarning):
-        inventory = carbon.account(SAMPLE / "activities.csv",
-                                   facilities=SAMPLE / "facilities.csv",
-                                   transfers=SAMPLE / "transfers.csv")
+def sample(sample_park):
+    """The bundled sample park and value added by facility and year: the facilities table's
+    value (2023) deflated by a growth rate per sector (invented for the test)."""
     facilities = pd.read_csv(SAMPLE / "facilities.csv")
     rate = facilities["sector"].map(GROWTH)
     va = pd.concat([pd.DataFrame({"facility": facilities["facility"], "year": year,
                                   "value_added": facilities["value_added"] / (1 + rate) ** (
                                       2023 - year), "value_added_unit": "10^4 CNY"})
                     for year in (2021, 2022, 2023)], ignore_index=True)
-    return inventory, va
+    return sample_park, va
 
 
 def park_totals(inventory) -> pd.Series:

@@ -8,13 +8,9 @@ factor and the engine warns (DESIGN.md: the fallback is recorded).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-
-import carbon
-from carbon.resources import data_dir
 
 #: REFERENCES.md China guideline: 389.31 GJ x 15.30 t C/TJ x 0.99 x 44/12 per 10^4 Nm3,
 #: printed to 6 significant figures.
@@ -23,57 +19,40 @@ SF6_GWP_AR5 = 23_500  # REFERENCES.md "GWP100"
 
 
 @pytest.fixture(scope="module")
-def park_dir() -> Path:
-    """The sample park folder, from the checkout or the installed wheel."""
-    folder = data_dir("examples") / "sample_park"
-    assert folder.is_dir(), folder
-    return folder
+def activities(sample_park_dir) -> pd.DataFrame:
+    return pd.read_csv(sample_park_dir / "activities.csv", dtype=str, keep_default_na=False)
 
 
-@pytest.fixture(scope="module")
-def activities(park_dir) -> pd.DataFrame:
-    return pd.read_csv(park_dir / "activities.csv", dtype=str, keep_default_na=False)
-
-
-@pytest.fixture(scope="module")
-def inventory(park_dir) -> carbon.Inventory:
-    """The sample park accounted in strict mode, expecting the Guangdong 2023 fallback."""
-    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
-        return carbon.account(park_dir / "activities.csv",
-                              facilities=park_dir / "facilities.csv",
-                              transfers=park_dir / "transfers.csv")
-
-
-def test_sample_park_accounts_every_row(inventory, activities):
+def test_sample_park_accounts_every_row(sample_park, activities):
     """Strict mode accounts all rows of activities.csv and rejects none (DESIGN.md)."""
-    assert inventory.rows == {"input": len(activities), "accounted": len(activities),
+    assert sample_park.rows == {"input": len(activities), "accounted": len(activities),
                               "rejected": 0}
-    assert inventory.rejected.empty
-    assert inventory.ledger["row"].nunique() == len(activities)
+    assert sample_park.rejected.empty
+    assert sample_park.ledger["row"].nunique() == len(activities)
 
 
-def test_sample_park_fallback_is_recorded(inventory):
+def test_sample_park_fallback_is_recorded(sample_park):
     """The Guangdong 2023 fallback is in Inventory.fallbacks with its reason (DESIGN.md)."""
-    fallbacks = inventory.fallbacks
+    fallbacks = sample_park.fallbacks
     guangdong = fallbacks[(fallbacks["region"] == "CN-GD") & (fallbacks["year"] == 2023)]
     assert (guangdong["used_year"] == 2022).any()
     assert guangdong["reason"].str.contains("no 2023 factor, 2022 used").any()
 
 
-def test_sample_park_total_nets_the_chp_sales(inventory):
+def test_sample_park_total_nets_the_chp_sales(sample_park):
     """The park total is below the sum of the enterprise totals by exactly what the CHP sold
     inside the park (DESIGN.md "Outputs"; REFERENCES.md "Park double counting")."""
-    summary = inventory.summary()
-    facility_sum = inventory.by_facility()["total"].sum()
+    summary = sample_park.summary()
+    facility_sum = sample_park.by_facility()["total"].sum()
     assert summary["total"] < facility_sum
-    assert inventory.netted["scope2_location"] > 0
+    assert sample_park.netted["scope2_location"] > 0
     assert facility_sum - summary["total"] == pytest.approx(
-        inventory.netted["scope2_location"], rel=1e-9)
+        sample_park.netted["scope2_location"], rel=1e-9)
 
 
-def test_sample_park_summary_has_every_design_key(inventory):
+def test_sample_park_summary_has_every_design_key(sample_park):
     """summary() carries every key DESIGN.md "Outputs" lists, with the documented shapes."""
-    summary = inventory.summary()
+    summary = sample_park.summary()
     assert {"unit", "gwp", "profile", "total", "total_market", "scope1", "scope2_location",
             "scope2_market", "scope3", "by_gas", "by_facility", "energy_tce",
             "rows"} <= set(summary)
@@ -84,19 +63,19 @@ def test_sample_park_summary_has_every_design_key(inventory):
         assert {"scope1", "scope2_location", "scope2_market", "scope3", "total"} <= set(figures)
 
 
-def test_sample_park_totals_are_sums_of_scopes(inventory):
+def test_sample_park_totals_are_sums_of_scopes(sample_park):
     """total = scope1 + scope2_location and total_market = scope1 + scope2_market (DESIGN.md)."""
-    s = inventory.summary()
+    s = sample_park.summary()
     assert s["total"] == pytest.approx(s["scope1"] + s["scope2_location"], rel=1e-12)
     assert s["total_market"] == pytest.approx(s["scope1"] + s["scope2_market"], rel=1e-12)
 
 
-def test_sample_park_summary_is_json(inventory):
+def test_sample_park_summary_is_json(sample_park):
     """summary() is what ``--format json`` prints: plain JSON types only (DESIGN.md)."""
-    assert json.loads(json.dumps(inventory.summary())) == inventory.summary()
+    assert json.loads(json.dumps(sample_park.summary())) == sample_park.summary()
 
 
-def test_chp_scope1_by_hand(inventory, activities):
+def test_chp_scope1_by_hand(sample_park, activities):
     """CHP-01's Scope 1 recomputed from its rows: natural gas at 21.6219 t CO2 per 10^4 Nm3
     (REFERENCES.md China guideline) plus SF6 top-ups at AR5 23 500 (REFERENCES.md "GWP100").
 
@@ -109,14 +88,14 @@ def test_chp_scope1_by_hand(inventory, activities):
     sf6 = chp[chp["activity"] == "SF6"]
     assert set(sf6["unit"]) == {"kg"}
     sf6_co2e = sf6["quantity"].astype(float).sum() / 1000 * SF6_GWP_AR5
-    by_activity = inventory.by("facility", "activity").loc["CHP-01"]
+    by_activity = sample_park.by("facility", "activity").loc["CHP-01"]
     assert by_activity["natural_gas"] == pytest.approx(gas_co2, rel=1e-5)
-    assert inventory.by_facility().loc["CHP-01", "scope1"] == pytest.approx(
+    assert sample_park.by_facility().loc["CHP-01", "scope1"] == pytest.approx(
         gas_co2 + sf6_co2e, rel=1e-5)
 
 
-def test_transfers_never_exceed_what_buyers_hold(inventory):
+def test_transfers_never_exceed_what_buyers_hold(sample_park):
     """Each transfer takes a share in [0, 1] of the buyer's purchase (park.py)."""
-    shares = inventory.transfers.groupby(["buyer", "year", "carrier"])["share"].sum()
+    shares = sample_park.transfers.groupby(["buyer", "year", "carrier"])["share"].sum()
     assert ((shares >= 0) & (shares <= 1 + 1e-9)).all()
-    assert len(inventory.transfers) == 39
+    assert len(sample_park.transfers) == 39

@@ -1,7 +1,7 @@
-"""Fixtures of the park-analytics tests: small hand-made parks, the sample park, the CLI.
+"""Fixtures of the park-analytics tests: small hand-made parks and the CLI.
 
-The sample park raises a FactorFallbackWarning (Guangdong has no 2023 provincial grid factor,
-REFERENCES.md), so it is accounted once per session, expecting the warning.
+The sample park (``sample_park``, ``sample_park_dir``) comes from ``tests/conftest.py``: it is
+accounted once per session, expecting its FactorFallbackWarning.
 """
 
 from __future__ import annotations
@@ -44,29 +44,13 @@ def h() -> type[Helpers]:
 
 
 @pytest.fixture(scope="session")
-def park_dir():
-    return data_dir("examples") / "sample_park"
-
-
-@pytest.fixture(scope="session")
-def sample(park_dir) -> carbon.Inventory:
-    """The sample park, strict mode, expecting the Guangdong 2023 fallback warning."""
-    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
-        return carbon.account(park_dir / "activities.csv",
-                              facilities=park_dir / "facilities.csv",
-                              transfers=park_dir / "transfers.csv")
-
-
-@pytest.fixture(scope="session")
 def targets_dir():
-    from pathlib import Path
-
-    return Path(__file__).resolve().parents[2] / "examples" / "targets"
+    return data_dir("examples") / "targets"
 
 
 @pytest.fixture(scope="session")
-def sample_report(sample, targets_dir) -> ca.ParkReport:
-    return ca.report(sample, base_year=2021,
+def sample_report(sample_park, targets_dir) -> ca.ParkReport:
+    return ca.report(sample_park, base_year=2021,
                      targets=targets_dir / "14th-five-year-plan.toml", top=5)
 
 

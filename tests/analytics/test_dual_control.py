@@ -173,13 +173,13 @@ def test_transfers_netted_as_the_park_total(h):
     assert t.at[("energy_tce_equal_value", 2022), "value"] == pytest.approx(30_143, rel=REL)
 
 
-def test_sample_park_years_add_up_to_the_inventory(sample, sample_report):
+def test_sample_park_years_add_up_to_the_inventory(sample_park, sample_report):
     t = sample_report.dual_control.set_index(["indicator", "year"])
     years = sample_report.meta["years"]
-    assert sum(t.at[("co2e", y), "value"] for y in years) == pytest.approx(sample.total(),
+    assert sum(t.at[("co2e", y), "value"] for y in years) == pytest.approx(sample_park.total(),
                                                                            rel=1e-12)
     assert sum(t.at[("energy_tce", y), "value"] for y in years) == pytest.approx(
-        sample.energy_tce(), rel=1e-12)
+        sample_park.energy_tce(), rel=1e-12)
 
 
 @pytest.mark.parametrize(("option", "value"), [

@@ -41,9 +41,10 @@ def test_python_api_tables_and_json(sample_report):
         sample_report.dual_control.set_index(["indicator", "year"]).at[("co2e", 2023), "value"])
 
 
-def test_json_is_one_object_on_stdout(cli, h, park_dir, targets_dir):
-    code, out, err = cli(park_dir / "activities.csv", "--facilities", park_dir / "facilities.csv",
-                         "--transfers", park_dir / "transfers.csv", "--base-year", "2021",
+def test_json_is_one_object_on_stdout(cli, h, sample_park_dir, targets_dir):
+    code, out, err = cli(sample_park_dir / "activities.csv",
+                         "--facilities", sample_park_dir / "facilities.csv",
+                         "--transfers", sample_park_dir / "transfers.csv", "--base-year", "2021",
                          "--targets", targets_dir / "park-caps.toml",
                          "--compare-profile", "ipcc2006", "--format", "json")
     assert code == 0
@@ -54,12 +55,13 @@ def test_json_is_one_object_on_stdout(cli, h, park_dir, targets_dir):
     assert "FactorFallbackWarning" not in out and "warning" in err  # warnings on stderr
 
 
-def test_folder_output_writes_text_and_charts(cli, park_dir, tmp_path, targets_dir):
+def test_folder_output_writes_text_and_charts(cli, sample_park_dir, tmp_path, targets_dir):
     import matplotlib
 
     before = dict(matplotlib.rcParams)
-    code, out, _ = cli(park_dir / "activities.csv", "--facilities", park_dir / "facilities.csv",
-                       "--transfers", park_dir / "transfers.csv", "--targets",
+    code, out, _ = cli(sample_park_dir / "activities.csv",
+                       "--facilities", sample_park_dir / "facilities.csv",
+                       "--transfers", sample_park_dir / "transfers.csv", "--targets",
                        targets_dir / "14th-five-year-plan.toml", "--output", tmp_path / "r")
     assert code == 0 and out == ""
     names = {p.name for p in (tmp_path / "r").iterdir()}

@@ -95,7 +95,7 @@ def test_no_sector_is_labelled(h):
     assert list(views.by_sector(territory)["sector"]) == ["(no sector)"]
 
 
-def test_top_emitters_on_the_sample_park(sample_report, sample):
+def test_top_emitters_on_the_sample_park(sample_report, sample_park):
     top = sample_report.top_emitters
     assert len(top) == 5 and list(top["rank"]) == [1, 2, 3, 4, 5]
     assert top["total"].is_monotonic_decreasing
@@ -106,15 +106,15 @@ def test_top_emitters_on_the_sample_park(sample_report, sample):
     assert latest["share"].sum() == pytest.approx(1.0, rel=1e-12)
 
 
-def test_sample_park_gases_and_scopes(sample_report, sample):
+def test_sample_park_gases_and_scopes(sample_report, sample_park):
     gases = sample_report.by_gas
-    assert gases["co2e"].sum() == pytest.approx(sample.total(), rel=1e-12)
+    assert gases["co2e"].sum() == pytest.approx(sample_park.total(), rel=1e-12)
     by_gas = gases.groupby("gas")["emissions"].sum()
-    for gas, tonnes in sample.by_gas().items():  # Inventory.by_gas nets transfers per gas
+    for gas, tonnes in sample_park.by_gas().items():  # Inventory.by_gas nets transfers per gas
         assert by_gas[gas] == pytest.approx(tonnes, rel=1e-9)
     carriers = sample_report.by_carrier
     assert {"electricity", "heat", "gas", "liquid", "solid"} <= set(carriers["carrier"])
     # what the carriers' rows lost to netting is what the inventory nets
-    assert carriers["co2e_netted"].sum() == pytest.approx(sample.netted["scope2_location"],
+    assert carriers["co2e_netted"].sum() == pytest.approx(sample_park.netted["scope2_location"],
                                                           rel=1e-9)
-    assert carriers["tce_netted"].sum() == pytest.approx(sample.netted["energy_tce"], rel=1e-9)
+    assert carriers["tce_netted"].sum() == pytest.approx(sample_park.netted["energy_tce"], rel=1e-9)

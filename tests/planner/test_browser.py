@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-import carbon
 import carbon.analytics as ca
 import carbon.scenario as cs
 from carbon.htmlreport import park_html, scenario_html
@@ -111,12 +110,9 @@ def assert_clean(found: Dom, console: list[str], charts: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def sample():
-    with pytest.warns(carbon.FactorFallbackWarning):
-        inventory = carbon.account(PARK / "activities.csv", facilities=PARK / "facilities.csv",
-                                   transfers=PARK / "transfers.csv")
-    return inventory, ca.report(inventory, base_year=2021,
-                                targets=TARGETS / "14th-five-year-plan.toml")
+def sample(sample_park):
+    return sample_park, ca.report(sample_park, base_year=2021,
+                                  targets=TARGETS / "14th-five-year-plan.toml")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -27,21 +27,14 @@ TARGETS = Path(__file__).resolve().parents[2] / "examples" / "targets"
 
 
 @pytest.fixture(scope="module")
-def sample():
-    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
-        return carbon.account(PARK / "activities.csv", facilities=PARK / "facilities.csv",
-                              transfers=PARK / "transfers.csv")
-
-
-@pytest.fixture(scope="module")
-def park(sample):
-    return ca.report(sample, base_year=2021, targets=TARGETS / "14th-five-year-plan.toml",
+def park(sample_park):
+    return ca.report(sample_park, base_year=2021, targets=TARGETS / "14th-five-year-plan.toml",
                      top=5)
 
 
 @pytest.fixture(scope="module")
-def page(park, sample):
-    return park_html(park, sample, "en")
+def page(park, sample_park):
+    return park_html(park, sample_park, "en")
 
 
 class Figures(HTMLParser):
@@ -90,9 +83,9 @@ def expected_values(inventory, park) -> dict[str, float]:
     return out
 
 
-def test_figures_equal_the_json_reports(page, park, sample):
+def test_figures_equal_the_json_reports(page, park, sample_park):
     found = figures(page)
-    expected = expected_values(sample, park)
+    expected = expected_values(sample_park, park)
     assert found.values["total"] == pytest.approx(958188.665935, rel=1e-12)
     shared = set(found.values) & set(expected)
     assert {"total", "scope1", "headline.co2e", "dual_control.co2e.2023",
@@ -117,18 +110,18 @@ def test_self_contained_no_script_no_link(page):
     assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|url\(", without_images, re.I)
 
 
-def test_sections_a_park_office_needs(page, sample):
+def test_sections_a_park_office_needs(page, sample_park):
     for key in ("summary", "dual_control", "targets", "breakdowns", "facility_ranking",
                 "data_quality", "sources", "cap_confidence", "cap_fallbacks"):
         assert html.escape(label(key, "en")).split("{")[0] in page, key
     # every factor used is listed with its source
-    for factor_id in sample.factors_used()["factor_id"]:
+    for factor_id in sample_park.factors_used()["factor_id"]:
         assert html.escape(factor_id) in page
     assert "no CN-GD factor, CN used" in page  # a fallback, with its reason
 
 
-def test_chinese_labels(park, sample):
-    page = park_html(park, sample, "zh", charts=False)
+def test_chinese_labels(park, sample_park):
+    page = park_html(park, sample_park, "zh", charts=False)
     assert '<html lang="zh-CN">' in page
     for key in ("park_report", "dual_control", "data_quality", "co2e_per_value_added",
                 "tce_per_value_added", "cap_sources", "green_factories"):
@@ -219,26 +212,26 @@ def test_cli_html_file_folder_and_stdout(cli, hostile, tmp_path):
     assert code == 0 and out.startswith("<!DOCTYPE html>") and out.rstrip().endswith("</html>")
 
 
-def test_xlsx_holds_the_same_tables_as_the_report(cli, park, sample, tmp_path):
+def test_xlsx_holds_the_same_tables_as_the_report(cli, park, sample_park, tmp_path):
     code, _, _ = cli(PARK / "activities.csv", "--facilities", PARK / "facilities.csv",
                      "--transfers", PARK / "transfers.csv", "--base-year", "2021",
                      "--targets", TARGETS / "14th-five-year-plan.toml", "--top", "5", "-q",
                      "--format", "xlsx", "-o", tmp_path / "r.xlsx")
     assert code == 0
     sheets = openpyxl.load_workbook(tmp_path / "r.xlsx", read_only=True).sheetnames
-    expected = ["about", *park.tables(), *(k for k, v in quality_tables(sample).items()
+    expected = ["about", *park.tables(), *(k for k, v in quality_tables(sample_park).items()
                                           if v is not None)]
     assert sheets == expected
     confidence = pd.read_excel(tmp_path / "r.xlsx", sheet_name="confidence")
     assert confidence["share"].sum() == pytest.approx(1.0)
 
 
-def test_confidence_shares_follow_the_ledger(sample):
-    chains = factor_shares(sample)
-    ledger = sample.ledger[sample.ledger["scope"].isin((1, 2))]
+def test_confidence_shares_follow_the_ledger(sample_park):
+    chains = factor_shares(sample_park)
+    ledger = sample_park.ledger[sample_park.ledger["scope"].isin((1, 2))]
     assert chains["co2e"].sum() == pytest.approx(ledger["co2e"].sum(), rel=1e-12)
     assert chains["co2e"].is_monotonic_decreasing
-    shares = confidence_shares(sample).set_index("confidence")
+    shares = confidence_shares(sample_park).set_index("confidence")
     assert shares["share"].sum() == pytest.approx(1.0)
     # the grid factors are quoted: they carry most of the park's Scope 1 + 2
     grid = ledger[ledger["factor_id"].str.startswith("cn-grid-mee-average")]["co2e"].sum()

@@ -1,7 +1,7 @@
-"""Fixtures of the uncertainty tests: small hand-made inventories, the sample park, the CLI.
+"""Fixtures of the uncertainty tests: small hand-made inventories and the CLI.
 
-The sample park raises a FactorFallbackWarning (Guangdong has no 2023 provincial grid factor,
-REFERENCES.md), so it is accounted once per session, expecting the warning. Small inventories
+The sample park (``sample_park``, ``sample_park_dir``) comes from ``tests/conftest.py``: it is
+accounted once per session, expecting its FactorFallbackWarning. Small inventories
 use no region (the national factor of the record's year) and so warn of nothing.
 """
 
@@ -15,7 +15,6 @@ import pytest
 
 import carbon
 from carbon.cli import uncertainty as uncertainty_command
-from carbon.resources import data_dir
 
 
 def account(rows, factors=None, transfers=None, **options) -> carbon.Inventory:
@@ -50,20 +49,6 @@ class Helpers:
 @pytest.fixture(scope="session")
 def h() -> type[Helpers]:
     return Helpers
-
-
-@pytest.fixture(scope="session")
-def sample_dir():
-    return data_dir("examples") / "sample_park"
-
-
-@pytest.fixture(scope="session")
-def sample(sample_dir) -> carbon.Inventory:
-    """The sample park (44 facilities, 2021-2023), expecting the Guangdong 2023 fallback."""
-    with pytest.warns(carbon.FactorFallbackWarning, match=r"CN-GD\): 2023 -> 2022"):
-        return carbon.account(sample_dir / "activities.csv",
-                              facilities=sample_dir / "facilities.csv",
-                              transfers=sample_dir / "transfers.csv")
 
 
 @pytest.fixture

@@ -7,20 +7,20 @@ import io
 import pandas as pd
 
 
-def _park_args(sample_dir):
-    return [sample_dir / "activities.csv", "--facilities", sample_dir / "facilities.csv",
-            "--transfers", sample_dir / "transfers.csv"]
+def _park_args(sample_park_dir):
+    return [sample_park_dir / "activities.csv", "--facilities", sample_park_dir / "facilities.csv",
+            "--transfers", sample_park_dir / "transfers.csv"]
 
 
-def test_table_is_the_default(cli, sample_dir):
-    code, out, err = cli(*_park_args(sample_dir))
+def test_table_is_the_default(cli, sample_park_dir):
+    code, out, err = cli(*_park_args(sample_park_dir))
     assert code == 0
     assert "Park total (Scope 1 + 2, transfers netted)" in out and "Approach 1" in out
     assert "CN-GD): 2023 -> 2022" in err  # the accounting's fallback warning, on stderr
 
 
-def test_json_is_one_object(cli, sample_dir, h):
-    code, out, _ = cli(*_park_args(sample_dir), "--format", "json", "--quiet")
+def test_json_is_one_object(cli, sample_park_dir, h):
+    code, out, _ = cli(*_park_args(sample_park_dir), "--format", "json", "--quiet")
     body = h.parse_json(out)
     assert code == 0 and body["method"] == "propagation" and body["year"] == 2023
     assert body["unit"] == "t CO2e" and body["interval"] == 95
@@ -30,8 +30,8 @@ def test_json_is_one_object(cli, sample_dir, h):
     assert body["inputs"]["factors"] and body["contributions"][0]["kind"] == "factor"
 
 
-def test_monte_carlo_json_and_output_folder(cli, sample_dir, h, tmp_path):
-    code, out, err = cli(*_park_args(sample_dir), "--method", "monte-carlo", "--draws", "2000",
+def test_monte_carlo_json_and_output_folder(cli, sample_park_dir, h, tmp_path):
+    code, out, err = cli(*_park_args(sample_park_dir), "--method", "monte-carlo", "--draws", "2000",
                          "--seed", "5", "--year", "2022", "--format", "json", "--output",
                          tmp_path / "out")
     body = h.parse_json(out)
@@ -45,8 +45,8 @@ def test_monte_carlo_json_and_output_folder(cli, sample_dir, h, tmp_path):
     assert len(draws) == 2000 and {"total", "scope1", "scope2_location"} <= set(draws.columns)
 
 
-def test_csv_is_the_long_table(cli, sample_dir):
-    code, out, _ = cli(*_park_args(sample_dir), "--format", "csv", "-q")
+def test_csv_is_the_long_table(cli, sample_park_dir):
+    code, out, _ = cli(*_park_args(sample_park_dir), "--format", "csv", "-q")
     table = pd.read_csv(io.StringIO(out.lstrip("\ufeff")))
     assert code == 0
     assert list(table.columns) == ["level", "facility", "quantity", "estimate", "mean",
@@ -63,12 +63,12 @@ def test_user_factor_uncertainty_column(cli, write_csv, h):
     assert code == 0 and round(total["u_percent"], 2) == 8.60  # REFERENCES.md: 5 % x 7 %
 
 
-def test_user_errors_are_one_message(cli, sample_dir, h):
-    code, out, err = cli(*_park_args(sample_dir), "--year", "1999", "-q")
+def test_user_errors_are_one_message(cli, sample_park_dir, h):
+    code, out, err = cli(*_park_args(sample_park_dir), "--year", "1999", "-q")
     assert code == 1 and out == ""
     assert err.startswith("parkcarbon: error: The 'year' parameter") and "Traceback" not in err
-    code, out, err = cli(*_park_args(sample_dir), "--method", "monte-carlo", "--draws", "1",
+    code, out, err = cli(*_park_args(sample_park_dir), "--method", "monte-carlo", "--draws", "1",
                          "--format", "json", "-q")
     assert code == 1 and h.parse_json(out)["error"]["type"] == "ParameterError"
-    code, _, err = cli(sample_dir / "missing.csv")
+    code, _, err = cli(sample_park_dir / "missing.csv")
     assert code == 1 and "no such file" in err

@@ -83,9 +83,9 @@ def test_park_wide_grid_draw_widens_the_park_interval(h):
     assert tenant["u_percent"].iloc[0] == pytest.approx(10.0, rel=0.05)
 
 
-def test_sample_park_agrees_with_approach_1(sample):
-    a1 = assess(sample)
-    mc = assess(sample, method="monte-carlo", draws=20_000, seed=11, progress=False)
+def test_sample_park_agrees_with_approach_1(sample_park):
+    a1 = assess(sample_park)
+    mc = assess(sample_park, method="monte-carlo", draws=20_000, seed=11, progress=False)
     assert mc.park()["total"]["u_percent"] == pytest.approx(a1.park()["total"]["u_percent"],
                                                             rel=0.04)
     assert mc.info["correlated"] and mc.info["draws"] == 20_000 and mc.info["seed"] == 11
@@ -106,8 +106,8 @@ def test_lognormal_spreads_are_skewed(h):
 
 
 # -- reproducibility, chunks and memory ---------------------------------------------------------
-def test_a_seed_reproduces_the_draws(sample):
-    sources = build_sources(sample)
+def test_a_seed_reproduces_the_draws(sample_park):
+    sources = build_sources(sample_park)
     first = simulate(sources, draws=300, seed=42, progress=False)
     again = simulate(sources, draws=300, seed=42, progress=False)
     other = simulate(sources, draws=300, seed=43, progress=False)
@@ -126,10 +126,10 @@ def test_no_seed_draws_one_and_reports_it(h):
 
 
 @pytest.mark.parametrize("correlated", [True, False])
-def test_results_do_not_depend_on_the_chunk_size(sample, correlated):
+def test_results_do_not_depend_on_the_chunk_size(sample_park, correlated):
     """One cell per chunk gives the very numbers of one chunk for everything: the random
     streams belong to fixed blocks of cells, not to chunks."""
-    sources = build_sources(sample)
+    sources = build_sources(sample_park)
     assert len(sources.cells) > BLOCK
     whole = simulate(sources, draws=64, seed=9, correlated=correlated, progress=False)
     tiny = simulate(sources, draws=64, seed=9, correlated=correlated, chunk_cells=1,
@@ -141,10 +141,10 @@ def test_results_do_not_depend_on_the_chunk_size(sample, correlated):
 
 
 @pytest.mark.parametrize("correlated", [True, False])
-def test_results_do_not_depend_on_the_threads(sample, correlated):
+def test_results_do_not_depend_on_the_threads(sample_park, correlated):
     """Two threads take chunks at once; the park's draws are added in chunk order, so the
     numbers are those of one thread (up to the grouping of sums: chunk sizes differ)."""
-    sources = build_sources(sample)
+    sources = build_sources(sample_park)
     one = simulate(sources, draws=64, seed=5, correlated=correlated, chunk_cells=3, threads=1,
                    progress=False)
     two = simulate(sources, draws=64, seed=5, correlated=correlated, chunk_cells=3, threads=2,

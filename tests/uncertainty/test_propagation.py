@@ -92,12 +92,12 @@ def test_a_shared_factor_is_one_error(h):
     assert shared.contributions.iloc[0]["share"] == pytest.approx(1.0)
 
 
-def test_park_estimate_is_the_inventory_total_of_the_year(sample):
+def test_park_estimate_is_the_inventory_total_of_the_year(sample_park):
     """Scope 1 + Scope 2 with the intra-park transfers netted (DESIGN.md) for 2023."""
-    sources = build_sources(sample, 2023)
-    facts = sample.facts
+    sources = build_sources(sample_park, 2023)
+    facts = sample_park.facts
     gross = facts.loc[(facts["year"] == 2023) & facts["scope"].isin((1, 2)), "co2e"].sum()
-    transfers = sample.transfers
+    transfers = sample_park.transfers
     netted = transfers.loc[transfers["year"] == 2023, "co2e_location"].sum()
     assert netted > 0
     assert sources.estimate["total"] == pytest.approx(gross - netted, rel=1e-9)
@@ -107,12 +107,12 @@ def test_park_estimate_is_the_inventory_total_of_the_year(sample):
                                    check_names=False, rtol=1e-9)
 
 
-def test_sample_park_both_forms(sample):
+def test_sample_park_both_forms(sample_park):
     """The sample park's park total: the shared Guangdong grid factor dominates (+-10 %
     parkcarbon default on ~70 % of the total), so the correlated U is several times the
     textbook one."""
-    shared = assess(sample, year=2023)
-    textbook = assess(sample, year=2023, correlated=False)
+    shared = assess(sample_park, year=2023)
+    textbook = assess(sample_park, year=2023, correlated=False)
     u_shared = shared.park()["total"]["u_percent"]
     u_textbook = textbook.park()["total"]["u_percent"]
     assert 6.0 < u_shared < 8.0
