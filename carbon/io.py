@@ -14,7 +14,7 @@ import pandas as pd
 
 from .errors import InputError, Problem
 
-__all__ = ["TABLE_NAMES", "Table", "read_table", "workbook_sheets", "write_json"]
+__all__ = ["TABLE_NAMES", "Table", "arrow_frame", "read_table", "workbook_sheets", "write_json"]
 
 TABLE_NAMES = ("activities", "facilities", "transfers", "factors")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -74,12 +74,57 @@ def _read_excel(path: Path, name: str) -> Table:
     return _without_blank_records(frame, f"{path.name}, sheet {sheet}")
 
 
+def arrow_frame(table) -> pd.DataFrame:
+    """The pandas frame of a ``pyarrow.Table``: what ``table.to_pandas()`` gives, made faster.
+
+    A dictionary-encoded text column (Parquet's own encoding of a repetitive column) becomes a
+    categorical straight from its dictionary indices: pyarrow's own conversion checks every
+    code against the dictionary, a quarter of the time a row group takes to account. Every
+    other column is converted by pyarrow.
+    """
+    import pyarrow as pa
+
+    dictionaries = [name for name, kind in zip(table.column_names, table.schema.types,
+                                               strict=True)
+                    if pa.types.is_dictionary(kind) and _is_text(kind.value_type)]
+    if not dictionaries or len(set(table.column_names)) < len(table.column_names):
+        return table.to_pandas()
+    frame = table.drop_columns(dictionaries).to_pandas()
+    for name in dictionaries:
+        frame.insert(table.column_names.index(name), name, _categorical(table.column(name)))
+    return frame
+
+
+def _is_text(kind) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _categorical(column) -> pd.Categorical:
+    """A categorical of a dictionary-encoded text column (chunks' dictionaries unified)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    categories = pd.Index(array.dictionary.to_pandas())
+    if not len(categories) or array.dictionary.null_count or not categories.is_unique:
+        return column.to_pandas().array  # rare shapes Arrow allows: pyarrow's own conversion
+    indices = array.indices
+    if pa.types.is_unsigned_integer(indices.type):
+        indices = indices.cast(pa.int64())
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)  # pandas' code of a missing value
+    return pd.Categorical.from_codes(indices.to_numpy(zero_copy_only=False),
+                                     dtype=pd.CategoricalDtype(categories), validate=False)
+
+
 def read_table(source: object, name: str = "activities") -> Table:
     """Read one input table from a DataFrame, a CSV, an Excel sheet or Parquet (file or folder).
 
     Parameters
     ----------
-    source : DataFrame, str or Path
+    source : DataFrame, pyarrow.Table, str or Path
         The table, or a file: ``.csv``, ``.xlsx`` (the sheet named ``name``, else the first),
         ``.parquet`` or a folder of Parquet files.
     name : str
@@ -90,12 +135,16 @@ def read_table(source: object, name: str = "activities") -> Table:
         return source
     if isinstance(source, pd.DataFrame):
         return Table(source, f"<{name} table>")
+    if type(source).__module__.startswith("pyarrow") and hasattr(source, "schema"):
+        return Table(arrow_frame(source), f"<{name} table>")
     path = Path(source)
     if not path.exists():
         raise InputError([Problem("file", f"no such file or folder: {path}", file=str(path))])
     suffix = path.suffix.lower()
     if path.is_dir() or suffix == ".parquet":
-        return Table(pd.read_parquet(path), path.name)
+        import pyarrow.parquet as pq
+
+        return Table(arrow_frame(pq.read_table(path)), path.name)
     if suffix == ".csv":
         return _read_csv(path)
     if suffix in EXCEL_SUFFIXES:

@@ -27,7 +27,7 @@ import pandas as pd
 from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
 from .errors import DuplicateRowError, InputError, OptionalDependencyError, Problem
 from .inventory import Inventory
-from .io import Table
+from .io import Table, arrow_frame
 from .kernel import FacilityRegions, group_sum, row_hashes
 from .schema import raise_issues
 from .tables import read_transfers
@@ -454,11 +454,27 @@ def inventory_of(merger: _Merger, reload: Callable[[int], Table], setup: Setup,
 # -- Parquet on one machine ----------------------------------------------------------------------
 def parquet_partitions(path: str | Path) -> list[tuple[Path, int]]:
     """(file, row group) of a Parquet file or folder, in order."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = Path(path)
+    accepted = "a .parquet file or a folder of .parquet files"
+    if not path.exists():
+        raise InputError([Problem("file", f"no such file or folder: {path}", file=str(path),
+                                  accepted=accepted)])
     files = sorted(path.glob("*.parquet")) if path.is_dir() else [path]
-    return [(f, g) for f in files for g in range(pq.ParquetFile(f).num_row_groups)]
+    if not files:
+        raise InputError([Problem("file", f"no .parquet files in {path}", file=str(path),
+                                  accepted=accepted)])
+    parts = []
+    for file in files:
+        try:
+            groups = pq.ParquetFile(file).num_row_groups
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError([Problem("file", f"cannot read {file.name} as Parquet ({exc})",
+                                      file=str(file), accepted=accepted)]) from None
+        parts.extend((file, g) for g in range(groups))
+    return parts
 
 
 def _row_group_rows(parts: list[tuple[Path, int]]) -> Iterator[int]:
@@ -473,7 +489,7 @@ def _read_row_group(file: Path, group: int) -> Table:
 
     parquet = pq.ParquetFile(file)
     offset = sum(parquet.metadata.row_group(g).num_rows for g in range(group))
-    frame = parquet.read_row_group(group).to_pandas()
+    frame = arrow_frame(parquet.read_row_group(group))
     return Table(frame, file.name, np.arange(len(frame)) + offset + 2)
 
 
@@ -507,41 +523,45 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
 
 
 # -- Dask ----------------------------------------------------------------------------------------
-def account_dask(frame, facilities=None, transfers=None, factors=None, profile: str = "cn",
+def account_dask(source, facilities=None, transfers=None, factors=None, profile: str = "cn",
                  gwp: str = "AR5", strict: bool = True) -> Inventory:
-    """Account a ``dask.dataframe.DataFrame``: partitions in parallel, reduced on the workers.
+    """Account on Dask: a ``dask.dataframe.DataFrame``, or a Parquet file or folder.
 
     The factor library and the checked facility and factor tables travel to the workers once
-    (as one delayed object). Each partition is accounted independently by the same kernel, its
-    rows numbered from 2. Its cells are merged by a chain of tasks, each as soon as it is
-    ready; its sorted row hashes are cut into ranges of values, and one task per range finds
-    the hashes met in more than one partition, so no worker ever holds every hash. Row counts
-    come back with the merge, so nothing is read twice for them: a partition with bad rows
-    (rare) is accounted again here, numbered in the whole table, and errors and rejected rows
-    name the rows they would on pandas.
+    (as one delayed object). Each partition is accounted independently by the same kernel. Its
+    cells are merged by a chain of tasks, each as soon as it is ready; its sorted row hashes
+    are cut into ranges of values, and one task per range finds the hashes met in more than
+    one partition, so no worker ever holds every hash.
+
+    A DataFrame's partitions have their rows numbered from 2; row counts come back with the
+    merge, so nothing is read twice for them: a partition with bad rows (rare) is accounted
+    again here, numbered in the whole table, and errors and rejected rows name the rows they
+    would on pandas. A Parquet path is read by the workers themselves, a row group a task,
+    straight from Arrow (no ``dask.dataframe`` conversion), and errors name each file and row
+    as :func:`account_parquet` does; the workers must see the path.
     """
-    dask = import_dask("accounting a Dask DataFrame")
+    dask = import_dask("accounting on Dask")
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
     # Named, not tokenised: hashing the library and the facility table would cost more than
     # the first partition.
     shared = dask.delayed(setup, name=f"parkcarbon-setup-{uuid.uuid4().hex}")
-    parts = frame.to_delayed()
-    bits = (len(parts) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
-    merged = dask.delayed(_new_merger)(shared)
-    ranges: list[list] = [[] for _ in range(1 << bits)]
-    for i, part in enumerate(parts):
-        partial, hashes = dask.delayed(_partition_task, nout=2)(i, part, shared)
-        merged = dask.delayed(_merge)(merged, partial)
-        cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
-        for r in range(1 << bits):
-            ranges[r].append(cut[r])
-    merger, *repeated = dask.compute(merged, *(dask.delayed(_repeated_across)(pieces)
-                                               for pieces in ranges))
-    merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
+    if isinstance(source, (str, Path)):
+        parts = parquet_partitions(source)
+        tasks = [dask.delayed(_row_group_task, nout=2)(i, file, group, shared)
+                 for i, (file, group) in enumerate(parts)]
+        merger = _merge_on_dask(dask, tasks, shared)
+
+        def reload(i: int) -> Table:
+            return _read_row_group(*parts[i])
+
+        return inventory_of(merger, reload, setup, _computed(transfers))
+    tasks = [dask.delayed(_partition_task, nout=2)(i, part, shared)
+             for i, part in enumerate(source.to_delayed())]
+    merger = _merge_on_dask(dask, tasks, shared)
     offsets = np.cumsum([0, *merger.sizes[:-1]])
 
     def reload(i: int) -> Table:
-        part = frame.get_partition(i).compute().reset_index(drop=True)
+        part = source.get_partition(i).compute().reset_index(drop=True)
         return Table(part, _LABEL, np.arange(len(part)) + int(offsets[i]) + 2)
 
     lenient = dataclasses.replace(setup, strict=False)
@@ -549,6 +569,23 @@ def account_dask(frame, facilities=None, transfers=None, factors=None, profile: 
         if len(frames[0]) and offsets[i]:  # rows numbered from 2 there: number them again
             frames[0] = account_rows(reload(i), lenient).rows.issues.rejected()
     return inventory_of(merger, reload, setup, _computed(transfers))
+
+
+def _merge_on_dask(dask, tasks: list, shared) -> _Merger:
+    """Compute the partition ``tasks`` (each a delayed (Partial, hashes) pair) into one
+    merger, the hashes met in more than one partition found range by range."""
+    bits = (len(tasks) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
+    merged = dask.delayed(_new_merger)(shared)
+    ranges: list[list] = [[] for _ in range(1 << bits)]
+    for partial, hashes in tasks:
+        merged = dask.delayed(_merge)(merged, partial)
+        cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
+        for r in range(1 << bits):
+            ranges[r].append(cut[r])
+    merger, *repeated = dask.compute(merged, *(dask.delayed(_repeated_across)(pieces)
+                                               for pieces in ranges))
+    merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
+    return merger
 
 
 def import_dask(feature: str, distributed: bool = False):
@@ -606,8 +643,18 @@ def _partition_task(index: int, part: pd.DataFrame, setup: Setup
     # No warnings here: fallbacks travel back in the Partial and the client warns once
     # (warnings.catch_warnings is process-global, so it must not be used in worker threads).
     # The duplicate check runs in this thread: Dask's other threads keep the cores busy.
-    partial = account_partition(index, Table(part.reset_index(drop=True), _LABEL), setup,
-                                background=False)
+    return _split_hashes(account_partition(index, Table(part.reset_index(drop=True), _LABEL),
+                                           setup, background=False))
+
+
+def _row_group_task(index: int, file: Path, group: int, setup: Setup
+                    ) -> tuple[Partial, np.ndarray]:
+    """A Parquet row group read and accounted on a worker: cells and hashes, as above."""
+    return _split_hashes(account_partition(index, _read_row_group(file, group), setup,
+                                           background=False))
+
+
+def _split_hashes(partial: Partial) -> tuple[Partial, np.ndarray]:
     hashes, partial.hashes = partial.hashes, np.empty(0, dtype=np.uint64)
     return partial, hashes
 

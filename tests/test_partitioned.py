@@ -7,6 +7,7 @@ give the same errors, with the same row numbers, or the same rejected rows.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
@@ -18,7 +19,7 @@ import pytest
 import carbon
 from carbon import partitioned
 from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
-from carbon.partitioned import account_parquet, local_cluster
+from carbon.partitioned import account_dask, account_parquet, local_cluster
 from carbon.resources import data_dir
 
 dd = pytest.importorskip("dask.dataframe")
@@ -140,11 +141,83 @@ def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park):
     assert close(got.summary(), expected.summary())
 
 
-def test_local_cluster_gives_the_pandas_numbers(park):
+def parquet_folder(frame: pd.DataFrame, folder, files: int = 2, rows_per_group: int = 400):
+    """``frame`` cut into ``files`` Parquet files of several row groups each, its text columns
+    categoricals (dictionary-encoded in the files, as an analyst's export has them)."""
+    folder.mkdir()
+    frame = frame.astype({c: "category" for c in ("facility", "activity", "unit")})
+    size = -(-len(frame) // files)
+    for i in range(files):
+        frame.iloc[i * size:(i + 1) * size].to_parquet(
+            folder / f"part-{i}.parquet", row_group_size=rows_per_group, index=False)
+    return folder
+
+
+def test_a_parquet_folder_on_dask_gives_the_in_memory_summary(park, tmp_path):
+    """Dask reading a folder's row groups itself (what ``--engine dask`` runs)."""
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
+    expected = in_memory(park).summary()
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = account_dask(folder, facilities=park["facilities"],
+                           transfers=park["transfers"]).summary()
+    assert close(got, expected)
+
+
+def test_bad_rows_in_a_parquet_folder_on_dask_name_file_and_row(park, tmp_path):
+    """Errors and rejected rows name the file and its row, as the streamed run does."""
+    bad = spoil(park["activities"], [10, 2500])  # rows 12 of part-0 and 981 of part-1
+    folder = parquet_folder(bad, tmp_path / "activities")
+    with pytest.raises(InvalidQuantityError) as streamed:
+        account_parquet(folder, facilities=park["facilities"])
+    with pytest.raises(InvalidQuantityError) as on_dask:
+        account_dask(folder, facilities=park["facilities"])
+    assert str(on_dask.value) == str(streamed.value)
+    assert [(p.file, p.row) for p in on_dask.value.problems] == [
+        ("part-0.parquet", 12), ("part-1.parquet", 2500 - 1521 + 2)]
+    with pytest.warns(carbon.FactorFallbackWarning):
+        lenient = account_dask(folder, facilities=park["facilities"], strict=False)
+    assert list(lenient.rejected["row"]) == [12, 981]
+    assert lenient.rows == {"input": 3041, "accounted": 3039, "rejected": 2}
+
+
+def test_a_copy_in_another_file_on_dask_names_that_file(park, tmp_path):
+    folder = parquet_folder(with_copy_across_partitions(park["activities"]),
+                            tmp_path / "activities")
+    with pytest.raises(DuplicateRowError) as caught:
+        account_dask(folder, facilities=park["facilities"])
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.row) == ("part-1.parquet", 3042 - 1521 + 1)
+    assert problem.reason == "duplicate of row 2 of part-0.parquet"
+
+
+@pytest.mark.parametrize("what", ["missing", "empty", "csv"])
+def test_a_path_that_is_no_parquet_is_one_clear_error(park, tmp_path, what):
+    path = {"missing": tmp_path / "nowhere", "empty": tmp_path,
+            "csv": PARK / "activities.csv"}[what]
+    for run in (account_parquet, account_dask):
+        with pytest.raises(carbon.InputError, match=r"a \.parquet file or a folder") as caught:
+            run(path)
+        assert caught.value.problems[0].file == str(path)
+
+
+def test_the_cli_dask_engine_equals_the_streamed_one(park, tmp_path, capsys):
+    from carbon.cli import main
+
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
+    summaries = []
+    for engine in ("stream", "dask"):
+        assert main(["account", str(folder), "--engine", engine, "--format", "json", "--quiet",
+                     "--facilities", str(PARK / "facilities.csv")]) == 0
+        summaries.append(json.loads(capsys.readouterr().out))
+    assert close(summaries[1], summaries[0])
+
+
+def test_local_cluster_gives_the_pandas_numbers(park, tmp_path):
     """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them), as
     ``--engine dask --workers 2`` starts them: glibc's adaptive mmap threshold left on, one
-    BLAS thread each."""
+    BLAS thread each. A DataFrame, and a Parquet folder the workers read."""
     distributed = pytest.importorskip("dask.distributed")
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
     expected = in_memory(park).by_facility()
     with local_cluster(2) as cluster, distributed.Client(cluster) as client:
         environ = client.run(lambda: {k: os.environ.get(k) for k in (
@@ -155,8 +228,12 @@ def test_local_cluster_gives_the_pandas_numbers(park):
             got = carbon.account(dd.from_pandas(park["activities"], npartitions=4),
                                  facilities=park["facilities"],
                                  transfers=park["transfers"]).by_facility()
-    np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
-                               rtol=1e-9)
+        with pytest.warns(carbon.FactorFallbackWarning):
+            read_there = account_dask(folder, facilities=park["facilities"],
+                                      transfers=park["transfers"]).by_facility()
+    for table in (got, read_there):
+        np.testing.assert_allclose(table.loc[expected.index].to_numpy(), expected.to_numpy(),
+                                   rtol=1e-9)
 
 
 def test_a_copy_in_another_file_names_that_file(park, tmp_path):

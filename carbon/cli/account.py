@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from ..accounting import account
-from ..partitioned import account_parquet, import_dask, local_cluster
+from ..partitioned import account_dask, account_parquet, import_dask, local_cluster
 from ._common import (
     add_format,
     add_inputs,
@@ -84,12 +84,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _account_dask(path: str, workers: int | None, options: dict):
-    dask = import_dask("--engine dask" + (" --workers" if workers else ""),
-                       distributed=bool(workers))
-    frame = dask.dataframe.read_parquet(path)
+    import_dask("--engine dask" + (" --workers" if workers else ""), distributed=bool(workers))
     if not workers:
-        return account(frame, **options)
+        return account_dask(path, **options)
     from dask.distributed import Client
 
     with local_cluster(workers) as cluster, Client(cluster):
-        return account(frame, **options)
+        return account_dask(path, **options)
