@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE.parent))  # run from a checkout without installing
 
 import carbon  # noqa: E402
 from benchmarks import generate  # noqa: E402
-from carbon.partitioned import account_parquet  # noqa: E402
+from carbon.partitioned import account_dask, account_parquet  # noqa: E402
 
 KEYS = ["activity", "unit", "region", "year", "instrument"]
 
@@ -83,13 +83,16 @@ def streamed(folder: Path, facilities: pd.DataFrame) -> pd.Series:
     return table["total"] + table["scope3"]
 
 
-def dask_runner(folder: Path, facilities: pd.DataFrame, workers: int | None):
-    """The engine on Dask partitions (one per Parquet file or row group): the threaded
-    scheduler, or a LocalCluster of ``workers`` processes started outside the timing."""
+def dask_runner(folder: Path, facilities: pd.DataFrame, workers: int | None,
+                from_folder: bool = False):
+    """The engine on Dask: the threaded scheduler, or a LocalCluster of ``workers`` processes
+    started outside the timing. Partitions are a ``dd.read_parquet`` DataFrame's (one per row
+    group), or with ``from_folder`` the row groups the workers read themselves, as
+    ``parkcarbon account FOLDER --engine dask`` runs."""
     import dask
     import dask.dataframe as dd
 
-    frame = dd.read_parquet(folder, split_row_groups=True)
+    source = folder if from_folder else dd.read_parquet(folder, split_row_groups=True)
     client = None
     if workers:  # the cluster `parkcarbon account --engine dask --workers N` starts
         from dask.distributed import Client
@@ -101,10 +104,18 @@ def dask_runner(folder: Path, facilities: pd.DataFrame, workers: int | None):
     def run() -> pd.Series:
         # Each runner names its scheduler: a Client would otherwise become everyone's default.
         with dask.config.set(scheduler=client if client is not None else "threads"):
-            table = carbon.account(frame, facilities=facilities).by_facility()
+            table = account_dask(source, facilities=facilities).by_facility()
         return table["total"] + table["scope3"]
 
     return run
+
+
+def dask_runs(folder: Path, facilities: pd.DataFrame) -> dict[str, Callable[[], pd.Series]]:
+    return {"engine on dask, threads": dask_runner(folder, facilities, None),
+            "engine on dask, threads, folder": dask_runner(folder, facilities, None, True),
+            "engine on dask, 2-worker LocalCluster": dask_runner(folder, facilities, 2),
+            "engine on dask, 2-worker LocalCluster, folder": dask_runner(folder, facilities, 2,
+                                                                         True)}
 
 
 def pandas_script(activities, facilities, coefficients) -> pd.Series:
@@ -303,7 +314,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data", type=Path, default=None, help="data folder (default: generate)")
     parser.add_argument("--dask", action="store_true",
-                        help="also time the engine on Dask (threads, and a 2-worker LocalCluster)")
+                        help="also time the engine on Dask (threads, and a 2-worker LocalCluster; "
+                        "a dd.read_parquet DataFrame, and the folder read by the workers)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="time only contenders whose names begin so (repeatable); "
                         "'engine, Parquet streamed' alone reads nothing into memory (1e8 rows)")
@@ -317,10 +329,9 @@ def main() -> None:
     wanted = args.only
     if wanted and all(w.startswith(("engine, Parquet streamed", "engine on dask"))
                       for w in wanted):
-        runs = {"engine, Parquet streamed": lambda: streamed(data / "activities", facilities),
-                "engine on dask, threads": dask_runner(data / "activities", facilities, None),
-                "engine on dask, 2-worker LocalCluster": dask_runner(data / "activities",
-                                                                     facilities, 2)}
+        runs = {"engine, Parquet streamed": lambda: streamed(data / "activities", facilities)}
+        if any(w.startswith("engine on dask") for w in wanted):
+            runs |= dask_runs(data / "activities", facilities)
         runs = {k: v for k, v in runs.items() if any(k.startswith(w) for w in wanted)}
         times, memory, results = measure(runs, args.repeat)
         check_agreement(results, reference=next(iter(results)))
@@ -342,9 +353,7 @@ def main() -> None:
         "engine, Parquet streamed": lambda: streamed(data / "activities", facilities),
     }
     if args.dask:
-        runs["engine on dask, threads"] = dask_runner(data / "activities", facilities, None)
-        runs["engine on dask, 2-worker LocalCluster"] = dask_runner(data / "activities",
-                                                                     facilities, 2)
+        runs |= dask_runs(data / "activities", facilities)
     try:
         runs["polars"] = polars_runner(activities, facilities, coef)
     except ImportError:
@@ -360,10 +369,10 @@ def main() -> None:
 def report(rows: int, times: dict, memory: dict) -> None:
     print(f"\nparkcarbon {carbon.__version__}: {rows:,} rows, {os.cpu_count()} cores, "
           f"best of runs, all results agree to 1e-9\n")
-    print(f"| {'contender':<32} | {'time s':>7} | {'rows/s':>9} | {'extra B/row':>11} |")
-    print(f"|{'-' * 34}|{'-' * 9}|{'-' * 11}|{'-' * 13}|")
+    print(f"| {'contender':<45} | {'time s':>7} | {'rows/s':>9} | {'extra B/row':>11} |")
+    print(f"|{'-' * 47}|{'-' * 9}|{'-' * 11}|{'-' * 13}|")
     for name, seconds in times.items():
-        print(f"| {name:<32} | {seconds:7.3f} | {rows / seconds:9.2e} | "
+        print(f"| {name:<45} | {seconds:7.3f} | {rows / seconds:9.2e} | "
               f"{memory[name] / rows:11.1f} |")
     ratios = [
         ("engine / duckdb with the same checks", "engine", "duckdb (same checks)", 0.5),
@@ -374,8 +383,12 @@ def report(rows: int, times: dict, memory: dict) -> None:
         ("engine, two threads / one thread", "engine", "engine, one thread", 0.8),
         ("dask threaded / engine incl. Parquet read", "engine on dask, threads",
          "engine incl. Parquet read", 1.1),
+        ("  the same, folder read by dask's workers", "engine on dask, threads, folder",
+         "engine incl. Parquet read", 1.1),
         ("dask LocalCluster(2) / engine incl. Parquet read",
          "engine on dask, 2-worker LocalCluster", "engine incl. Parquet read", 2.0),
+        ("  the same, folder read by dask's workers",
+         "engine on dask, 2-worker LocalCluster, folder", "engine incl. Parquet read", 2.0),
         ("engine / polars", "engine", "polars", None),
     ]
     print(f"\n| {'ratio':<42} | {'value':>6} | {'goal':>6} |")

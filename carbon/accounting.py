@@ -33,15 +33,17 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
 
     Parameters
     ----------
-    activities : DataFrame, dask DataFrame or path
+    activities : DataFrame, pyarrow.Table, dask DataFrame or path
         Activity records (DESIGN.md "Input tables"): ``facility``, ``year``, ``activity``,
         ``quantity`` [any unit whose dimension fits the activity], ``unit``; optional
         ``month``, ``instrument``, ``uncertainty`` [%]. A CSV, an ``.xlsx`` workbook (sheet
         ``activities``; its ``facilities``, ``transfers`` and ``factors`` sheets are read too
         when the matching argument is None) or Parquet (a file or a folder, read into memory;
-        :func:`carbon.partitioned.account_parquet` streams it instead). A Dask DataFrame is
-        accounted partition by partition (:func:`carbon.partitioned.account_dask`): same
-        numbers, no per-row ledger.
+        :func:`carbon.partitioned.account_parquet` streams it instead). An Arrow table's
+        dictionary-encoded columns are used as dictionary codes, with no text per row. A Dask
+        DataFrame is accounted partition by partition
+        (:func:`carbon.partitioned.account_dask`, which also reads a Parquet folder on the
+        workers): same numbers, no per-row ledger.
     facilities, transfers, factors : DataFrame or path, optional
         Facility attributes (``region`` selects regional factors), intra-park energy sales,
         and user factor rows that win over the library.

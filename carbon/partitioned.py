@@ -84,16 +84,18 @@ def account_partition(index: int, table: Table, setup: Setup, background: bool =
 class _CellSums:
     """Quantity per (facility, local combination) under the run's codes.
 
-    A dense matrix (combinations x facilities) while it holds at most ``DENSE`` cells: each
-    partition adds in with one ``np.add.at``. Beyond that (a million facilities, say), sorted
-    keys merged every ``COMPRESS_AT`` buffered cells.
+    A dense matrix (facilities x combinations) while it holds at most ``DENSE`` cells: each
+    partition adds in with one ``np.add.at``. A partition's cells come ordered by facility, so
+    the additions walk the matrix forward (three times faster than in any order). Beyond
+    ``DENSE`` (a million facilities, say), sorted keys merged every ``COMPRESS_AT`` buffered
+    cells.
     """
 
     DENSE = 1 << 25  # 256 MiB of float64
     COMPRESS_AT = 4_000_000
 
     def __init__(self, facilities: int) -> None:
-        self.matrix: np.ndarray | None = np.zeros((0, max(facilities, 1)))
+        self.matrix: np.ndarray | None = np.zeros((max(facilities, 1), 0))
         self.zero: list[tuple[np.ndarray, np.ndarray]] = []  # cells of rows of quantity 0
         self.keys = np.array([], dtype=np.int64)  # sparse: facility x 2^24 + local
         self.sums = np.array([])
@@ -105,7 +107,7 @@ class _CellSums:
         if not len(facility):
             return
         if self.matrix is not None:
-            self._fit(int(local.max()) + 1, int(facility.max()) + 1)
+            self._fit(int(facility.max()) + 1, int(local.max()) + 1)
         if self.matrix is None:
             key = facility.astype(np.int64) << 24
             key += local
@@ -114,40 +116,41 @@ class _CellSums:
             if self.buffered >= self.COMPRESS_AT:
                 self._compress()
             return
-        width = self.matrix.shape[1]
-        key = local.astype(np.int64) * width
-        key += facility
+        key = facility.astype(np.int64) * self.matrix.shape[1]
+        key += local
         np.add.at(self.matrix.reshape(-1), key, quantity)
         zero = quantity == 0
         if zero.any():
             self.zero.append((facility[zero], local[zero]))
 
-    def _fit(self, locals_needed: int, facilities_needed: int) -> None:
-        height, width = self.matrix.shape
-        if locals_needed <= height and facilities_needed <= width:
+    def _fit(self, facilities_needed: int, locals_needed: int) -> None:
+        """Grow the matrix to hold the codes given, by doubling (each growth is a copy)."""
+        facilities, locals_ = self.matrix.shape
+        if facilities_needed <= facilities and locals_needed <= locals_:
             return
-        height = max(height, locals_needed)
-        width = max(width, facilities_needed) if facilities_needed <= width else max(
-            2 * width, facilities_needed)
-        if height * width > self.DENSE:  # from here on, sorted keys
+        if facilities_needed > facilities:
+            facilities = max(2 * facilities, facilities_needed)
+        if locals_needed > locals_:
+            locals_ = max(2 * locals_, locals_needed)
+        if facilities * locals_ > self.DENSE:  # from here on, sorted keys
             facility, local, quantity = self._dense_cells()
             self.matrix = None
             self.keys = (facility.astype(np.int64) << 24) + local
             self.sums = quantity
             return
-        grown = np.zeros((height, width))
+        grown = np.zeros((facilities, locals_))
         grown[:self.matrix.shape[0], :self.matrix.shape[1]] = self.matrix
         self.matrix = grown
 
     def _dense_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         flat = self.matrix.reshape(-1)
         present = np.flatnonzero(flat)
+        width = self.matrix.shape[1]
         if self.zero:
-            width = self.matrix.shape[1]
-            zero = np.concatenate([local.astype(np.int64) * width + facility
+            zero = np.concatenate([facility.astype(np.int64) * width + local
                                    for facility, local in self.zero])
             present = np.union1d(present, zero)
-        local, facility = np.divmod(present, self.matrix.shape[1])
+        facility, local = np.divmod(present, width)
         return facility, local, flat[present]
 
     def _compress(self) -> None:
