@@ -28,7 +28,7 @@ from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
 from .errors import DuplicateRowError, InputError, OptionalDependencyError, Problem
 from .inventory import Inventory
 from .io import Table, arrow_frame
-from .kernel import FacilityRegions, group_sum, row_hashes
+from .kernel import FacilityRegions, group_sum, native, row_hashes
 from .schema import raise_issues
 from .tables import read_transfers
 
@@ -118,7 +118,8 @@ class _CellSums:
             return
         key = facility.astype(np.int64) * self.matrix.shape[1]
         key += local
-        np.add.at(self.matrix.reshape(-1), key, quantity)
+        # Both arrays may have come from another worker (native: or add.at is 15x slower)
+        np.add.at(native(self.matrix.reshape(-1)), key, native(quantity))
         zero = quantity == 0
         if zero.any():
             self.zero.append((facility[zero], local[zero]))

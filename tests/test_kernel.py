@@ -80,3 +80,15 @@ def test_a_dictionary_met_again_is_made_once():
     other = regions.dictionary(pd.Index([" B", "A"]))
     assert other is not first
     assert other[0].tolist() == ["B", "A", ""]
+
+
+def test_native_gives_numpys_own_dtype_without_a_copy():
+    """Arrays a Dask worker unpickles carry a copy of their dtype (np.add.at then leaves its
+    fast loop); ``native`` views them under NumPy's own, values and memory unchanged."""
+    received = pickle.loads(pickle.dumps(np.array([1.5, 2.5])))
+    assert received.dtype is not np.dtype(np.float64)
+    view = kernel.native(received)
+    assert view.dtype is np.dtype(np.float64) and np.shares_memory(view, received)
+    assert view.tolist() == [1.5, 2.5]
+    big_endian = np.array([1.5], dtype=">f8")
+    assert kernel.native(big_endian) is big_endian  # not reinterpreted
