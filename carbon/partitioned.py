@@ -13,6 +13,7 @@ Dask each range of hashes is a task of its own, so no worker holds them all.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import itertools
 import sys
@@ -29,6 +30,7 @@ from .errors import DuplicateRowError, InputError, OptionalDependencyError, Prob
 from .inventory import Inventory
 from .io import Table, arrow_frame
 from .kernel import FacilityRegions, group_sum, native, row_hashes
+from .progress import progress_bar, shown
 from .schema import raise_issues
 from .tables import read_transfers
 
@@ -513,14 +515,10 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
         return _read_row_group(*parts[i])
 
     def partials() -> Iterator[Partial]:
-        show = sys.stderr.isatty() if progress is None else progress
-        steps = range(len(parts))
-        if show:
-            from tqdm import tqdm
-
-            steps = tqdm(steps, desc="accounting", unit="row group", file=sys.stderr)
-        for i in steps:
-            yield account_partition(i, reload(i), setup)
+        with progress_bar(len(parts), "accounting", progress, unit="row group") as bar:
+            for i in range(len(parts)):
+                yield account_partition(i, reload(i), setup)
+                bar.update(1)
 
     total = sum(_row_group_rows(parts))
     return account_partitions(partials(), reload, setup, transfers, total)
@@ -528,7 +526,8 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
 
 # -- Dask ----------------------------------------------------------------------------------------
 def account_dask(source, facilities=None, transfers=None, factors=None, profile: str = "cn",
-                 gwp: str = "AR5", strict: bool = True) -> Inventory:
+                 gwp: str = "AR5", strict: bool = True, progress: bool | None = None
+                 ) -> Inventory:
     """Account on Dask: a ``dask.dataframe.DataFrame``, or a Parquet file or folder.
 
     The factor library and the checked facility and factor tables travel to the workers once
@@ -543,6 +542,9 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     would on pandas. A Parquet path is read by the workers themselves, a row group a task,
     straight from Arrow (no ``dask.dataframe`` conversion), and errors name each file and row
     as :func:`account_parquet` does; the workers must see the path.
+
+    A progress bar shows on a terminal (``progress=None``): partitions done on Dask's local
+    schedulers, and the graph's tasks on a ``dask.distributed`` cluster (its own bar).
     """
     dask = import_dask("accounting on Dask")
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
@@ -553,7 +555,7 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
         parts = parquet_partitions(source)
         tasks = [dask.delayed(_row_group_task, nout=2)(i, file, group, shared)
                  for i, (file, group) in enumerate(parts)]
-        merger = _merge_on_dask(dask, tasks, shared)
+        merger = _merge_on_dask(dask, tasks, shared, progress)
 
         def reload(i: int) -> Table:
             return _read_row_group(*parts[i])
@@ -561,7 +563,7 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
         return inventory_of(merger, reload, setup, _computed(transfers))
     tasks = [dask.delayed(_partition_task, nout=2)(i, part, shared)
              for i, part in enumerate(source.to_delayed())]
-    merger = _merge_on_dask(dask, tasks, shared)
+    merger = _merge_on_dask(dask, tasks, shared, progress)
     offsets = np.cumsum([0, *merger.sizes[:-1]])
 
     def reload(i: int) -> Table:
@@ -575,7 +577,7 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     return inventory_of(merger, reload, setup, _computed(transfers))
 
 
-def _merge_on_dask(dask, tasks: list, shared) -> _Merger:
+def _merge_on_dask(dask, tasks: list, shared, progress: bool | None) -> _Merger:
     """Compute the partition ``tasks`` (each a delayed (Partial, hashes) pair) into one
     merger, the hashes met in more than one partition found range by range."""
     bits = (len(tasks) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
@@ -586,10 +588,39 @@ def _merge_on_dask(dask, tasks: list, shared) -> _Merger:
         cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
         for r in range(1 << bits):
             ranges[r].append(cut[r])
-    merger, *repeated = dask.compute(merged, *(dask.delayed(_repeated_across)(pieces)
-                                               for pieces in ranges))
+    wanted = [merged, *(dask.delayed(_repeated_across)(pieces) for pieces in ranges)]
+    merger, *repeated = _compute(dask, wanted, {task.key for task in tasks}, progress)
     merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
     return merger
+
+
+def _compute(dask, wanted: list, partition_keys: set, progress: bool | None) -> list:
+    """``dask.compute(*wanted)``, with a progress bar on stderr when asked (None: on a
+    terminal): partitions done on Dask's local schedulers; on a distributed cluster, the
+    bar ``dask.distributed.progress`` draws of the graph's tasks."""
+    if not shown(progress):
+        return list(dask.compute(*wanted))
+    from dask.base import get_scheduler
+
+    client = getattr(get_scheduler(), "__self__", None)
+    if type(client).__module__.startswith("distributed"):
+        from dask.distributed import progress as distributed_progress
+
+        futures = client.compute(wanted)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout carries the results
+            distributed_progress(futures, notebook=False, multi=False)
+        return client.gather(futures)
+    from dask.callbacks import Callback
+
+    with progress_bar(len(partition_keys), "accounting", True, unit="partition") as bar:
+
+        class PartitionsDone(Callback):
+            def _posttask(self, key, result, dsk, state, worker_id) -> None:
+                if key in partition_keys:
+                    bar.update(1)
+
+        with PartitionsDone():
+            return list(dask.compute(*wanted))
 
 
 def import_dask(feature: str, distributed: bool = False):

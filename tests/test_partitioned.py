@@ -15,6 +15,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from tqdm import tqdm
 
 import carbon
 from carbon import partitioned
@@ -212,7 +213,26 @@ def test_the_cli_dask_engine_equals_the_streamed_one(park, tmp_path, capsys):
     assert close(summaries[1], summaries[0])
 
 
-def test_local_cluster_gives_the_pandas_numbers(park, tmp_path):
+def test_dask_progress_counts_partitions_on_stderr(park, tmp_path, monkeypatch, capsys):
+    """On Dask's local schedulers the bar counts partitions done; nothing goes to stdout."""
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
+    bars = []
+
+    def recording(total, desc, enabled=None, unit="it"):
+        bars.append(tqdm(total=total, desc=desc, unit=unit, file=sys.stderr,
+                         disable=not enabled))
+        return bars[-1]
+
+    monkeypatch.setattr(partitioned, "progress_bar", recording)
+    with pytest.warns(carbon.FactorFallbackWarning):
+        account_dask(folder, facilities=park["facilities"], progress=True)
+    groups = len(partitioned.parquet_partitions(folder))
+    assert groups == 8 and bars[0].total == bars[0].n == groups
+    out = capsys.readouterr()
+    assert out.out == "" and f"{groups}/{groups}" in out.err
+
+
+def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
     """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them), as
     ``--engine dask --workers 2`` starts them: glibc's adaptive mmap threshold left on, one
     BLAS thread each. A DataFrame, and a Parquet folder the workers read."""
@@ -228,9 +248,12 @@ def test_local_cluster_gives_the_pandas_numbers(park, tmp_path):
             got = carbon.account(dd.from_pandas(park["activities"], npartitions=4),
                                  facilities=park["facilities"],
                                  transfers=park["transfers"]).by_facility()
+        capsys.readouterr()
         with pytest.warns(carbon.FactorFallbackWarning):
             read_there = account_dask(folder, facilities=park["facilities"],
-                                      transfers=park["transfers"]).by_facility()
+                                      transfers=park["transfers"], progress=True).by_facility()
+        shown = capsys.readouterr()  # the cluster's own bar, on stderr
+        assert shown.out == "" and "100% Completed" in shown.err
     for table in (got, read_there):
         np.testing.assert_allclose(table.loc[expected.index].to_numpy(), expected.to_numpy(),
                                    rtol=1e-9)

@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
         inventory = account_parquet(args.file, progress=None if not args.quiet else False,
                                     **options)
     elif args.engine == "dask":
-        inventory = _account_dask(args.file, args.workers, options)
+        inventory = _account_dask(args.file, args.workers,
+                                  dict(options, progress=None if not args.quiet else False))
     else:
         inventory = account(args.file, **options)
     rejected = inventory.rows["rejected"]

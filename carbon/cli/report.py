@@ -157,7 +157,7 @@ def _advance(steps, stage: str) -> None:
 
 def _progress(args: argparse.Namespace, total: int):
     """A progress bar over the stages, on stderr when it is a terminal (not with --quiet)."""
-    from ..uncertainty.progress import progress_bar
+    from ..progress import progress_bar
 
     return progress_bar(total, "accounting", enabled=False if args.quiet else None,
                         unit="step")

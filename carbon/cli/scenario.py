@@ -325,8 +325,8 @@ def run_demo(folder: Path, charts: bool = True, progress: bool | None = None) ->
 def load_all(files, enabled: bool | None = None) -> list:
     """Load scenario files (accounting each base year) with a progress bar on stderr when it
     is a terminal (``enabled=None``), never with ``enabled=False``."""
+    from ..progress import progress_bar
     from ..scenario import load
-    from ..uncertainty.progress import progress_bar
 
     with progress_bar(len(files), "scenarios", enabled, unit="file") as bar:
         loaded = []

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
-from .progress import progress_bar
+from ..progress import progress_bar
 from .propagation import QUANTITIES, order_table
 from .sources import LOGNORMAL, NORMAL, Sources
 

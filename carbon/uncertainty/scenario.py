@@ -30,13 +30,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..progress import progress_bar
 from ..scenario.engine import State
 from ..scenario.measures import prefab_saving
 from ..scenario.peak import find_peak
 from ..scenario.reading import problem
 from ..scenario.select import closest
 from ..scenario.select import mask as select
-from .progress import progress_bar
 from .sources import Z95
 
 __all__ = ["ScenarioMonteCarlo", "monte_carlo", "sample"]

@@ -39,7 +39,7 @@ def test_scenario_files_load_silently_off_a_terminal(tmp_path, capsys):
 @pytest.mark.parametrize(("argv", "enabled"), [(["-q"], False), ([], None)])
 def test_scenario_command_asks_for_a_bar_unless_quiet(tmp_path, monkeypatch, capsys, argv,
                                                       enabled):
-    import carbon.uncertainty.progress as progress
+    import carbon.progress as progress
     from carbon.cli._common import run_guarded
 
     asked = []

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from carbon.errors import ParameterError
+from carbon.progress import progress_bar
 from carbon.uncertainty import assess, build_sources, simulate
 from carbon.uncertainty.montecarlo import (
     ARRAYS_PER_CELL,
@@ -24,7 +25,6 @@ from carbon.uncertainty.montecarlo import (
     plan_chunk,
     segment_sum,
 )
-from carbon.uncertainty.progress import progress_bar
 
 MiB = 2 ** 20
 

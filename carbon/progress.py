@@ -6,7 +6,14 @@ import sys
 
 from tqdm import tqdm
 
-__all__ = ["progress_bar"]
+__all__ = ["progress_bar", "shown"]
+
+
+def shown(enabled: bool | None) -> bool:
+    """Whether a bar shows: ``enabled``, or with None whether stderr is a terminal."""
+    if enabled is None:
+        return bool(getattr(sys.stderr, "isatty", lambda: False)())
+    return enabled
 
 
 def progress_bar(total: int, desc: str, enabled: bool | None = None, unit: str = "it"):
@@ -23,7 +30,5 @@ def progress_bar(total: int, desc: str, enabled: bool | None = None, unit: str =
         ``--format json`` piped into a file). A bar appears only after half a second, so short
         runs print nothing.
     """
-    if enabled is None:
-        enabled = bool(getattr(sys.stderr, "isatty", lambda: False)())
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not enabled,
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=not shown(enabled),
                 leave=False, delay=0.5, dynamic_ncols=True)
