@@ -270,25 +270,14 @@ def _peak_rss() -> int:
 MEMORY_RUNS = 2  # a peak depends on how two threads' work overlaps: the higher of two runs
 
 
-SETTLE_S = 0.5
-
-
-def settle() -> None:
-    """Let the last contender's aftermath pass before the next is timed: garbage collected,
-    and DuckDB's and the allocators' background freeing of a big query's memory done (the
-    contender timed right after DuckDB with its checks ran 25 % slower without this pause,
-    whichever contender it was)."""
-    gc.collect()
-    time.sleep(SETTLE_S)
-
-
 def measure(runs: dict[str, Callable[[], pd.Series]], repeat: int) -> tuple[dict, dict, dict]:
     """The highest peak of memory over ``MEMORY_RUNS`` runs of each contender, then the best
     time of ``repeat`` more.
 
     Timed runs are interleaved, so load changes hit every contender, and run as an analyst's
-    session would: memory freed by one call is reused by the next. Each starts after a short
-    pause (:func:`settle`). A memory run first hands
+    session would: memory freed by one call is reused by the next, and no pause idles the
+    cores between runs (on this virtual machine an idle second core wakes slowly: a pause
+    before each run made two threads as slow as one). A memory run first hands
     freed memory back to the system (so nothing is reused and every byte shows), and is not
     timed: giving memory back makes the next call fault every page in again (expensive on
     a virtual machine), which is a cost of the measurement, not of the contender.
@@ -302,9 +291,13 @@ def measure(runs: dict[str, Callable[[], pd.Series]], repeat: int) -> tuple[dict
             with PeakMemory() as peak:
                 results[name] = run()
             memory[name] = max(memory.get(name, 0), peak.extra)
-    for _ in range(repeat):
-        for name, run in runs.items():
-            settle()
+    names = list(runs)
+    for r in range(repeat):
+        # Every other round runs backwards: no contender always follows the same one (right
+        # after DuckDB with its checks, any contender ran 25 % slower).
+        for name in names if r % 2 == 0 else names[::-1]:
+            run = runs[name]
+            gc.collect()
             start = time.perf_counter()
             results[name] = run()
             times[name] = min(times[name], time.perf_counter() - start)
