@@ -154,13 +154,14 @@ def parquet_folder(frame: pd.DataFrame, folder, files: int = 2, rows_per_group: 
     return folder
 
 
-def test_a_parquet_folder_on_dask_gives_the_in_memory_summary(park, tmp_path):
-    """Dask reading a folder's row groups itself (what ``--engine dask`` runs)."""
+@pytest.mark.parametrize("run", [account_parquet, account_dask], ids=["streamed", "dask"])
+def test_a_parquet_folder_of_dictionaries_gives_the_in_memory_summary(park, tmp_path, run):
+    """Files of dictionary-encoded row groups, streamed or read by Dask's workers (what
+    ``--engine stream`` and ``--engine dask`` run)."""
     folder = parquet_folder(park["activities"], tmp_path / "activities")
     expected = in_memory(park).summary()
     with pytest.warns(carbon.FactorFallbackWarning):
-        got = account_dask(folder, facilities=park["facilities"],
-                           transfers=park["transfers"]).summary()
+        got = run(folder, facilities=park["facilities"], transfers=park["transfers"]).summary()
     assert close(got, expected)
 
 
