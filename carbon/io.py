@@ -146,7 +146,7 @@ def read_table(source: object, name: str = "activities") -> Table:
 
     Parameters
     ----------
-    source : DataFrame, pyarrow.Table, str or Path
+    source : DataFrame, pyarrow.Table or RecordBatch, str or Path
         The table, or a file: ``.csv``, ``.xlsx`` (the sheet named ``name``, else the first),
         ``.parquet`` or a folder of Parquet files.
     name : str
@@ -157,8 +157,13 @@ def read_table(source: object, name: str = "activities") -> Table:
         return source
     if isinstance(source, pd.DataFrame):
         return Table(source, f"<{name} table>")
-    if type(source).__module__.startswith("pyarrow") and hasattr(source, "schema"):
-        return Table(arrow_frame(source), f"<{name} table>")
+    if type(source).__module__.startswith("pyarrow"):
+        import pyarrow as pa
+
+        if isinstance(source, pa.RecordBatch):
+            source = pa.Table.from_batches([source])
+        if isinstance(source, pa.Table):
+            return Table(arrow_frame(source), f"<{name} table>")
     path = Path(source)
     if not path.exists():
         raise InputError([Problem("file", f"no such file or folder: {path}", file=str(path))])

@@ -82,6 +82,16 @@ def as_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(lambda column: column.map(lambda v: None if pd.isna(v) else str(v)))
 
 
+def test_a_record_batch_is_accounted_as_its_table():
+    frame = pd.DataFrame({"facility": ["A", "B"], "year": [2022, 2022],
+                          "activity": ["天然气", "diesel"], "quantity": [1000.0, 5.0],
+                          "unit": ["10^4 Nm3", "t"]})
+    table = arrow_table(frame, 1, dictionary=True)
+    batch = table.to_batches()[0]
+    assert carbon.account(batch).total() == carbon.account(table).total() == \
+        carbon.account(frame).total()
+
+
 @given(frames_with_bad_rows(max_rows=MAX_ROWS), st.integers(1, 3))
 def test_an_arrow_table_rejects_the_rows_its_dataframe_rejects(frame_and_bad, chunks):
     frame = as_text(frame_and_bad[0])
