@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import compiled
 from .errors import FactorFallbackWarning, InputError, ParameterError
 from .factors import Factor, Library, Profile, library
 from .inventory import CELL_CHUNK, Inventory, RowLevel
@@ -77,6 +78,7 @@ def account(activities, facilities=None, transfers=None, factors=None, profile: 
                                                           factors)
     setup = Setup.build(facilities, factors, profile, gwp, strict)
     act = read_table(activities, "activities")
+    setup.expect_rows(len(act.frame))
     accounted = account_rows(act, setup)
     _warn_year_fallbacks(setup.resolver)
     rows = accounted.rows
@@ -104,6 +106,11 @@ class Setup:
     gwp: str
     strict: bool
     user_rows: list[Factor]
+    use_compiled: bool = False  # whether the run uses carbon.compiled's loops (expect_rows)
+
+    def expect_rows(self, rows: int | None) -> None:
+        """Tell the run's row count (None: unknown), which decides :attr:`use_compiled`."""
+        self.use_compiled = compiled.worth_loading(rows)
 
     @classmethod
     def build(cls, facilities, factors, profile: str, gwp: str, strict: bool) -> Setup:
@@ -143,9 +150,9 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
                        threads=2 if background else 1)
     bad = rows.issues.bad_mask(rows.n)
     good = ~bad if rows.issues else np.broadcast_to(True, (rows.n,))  # no memory when all good
-    pending = (start_duplicate_check(rows, bad, keep_hashes, background) if duplicates
-               else None)
-    cells = aggregate(rows, good)
+    pending = (start_duplicate_check(rows, bad, keep_hashes, background, setup.use_compiled)
+               if duplicates else None)
+    cells = aggregate(rows, good, setup.use_compiled)
     combos = _resolve(rows, cells, setup.resolver)
     cells["combo"] = combos.cell_combo(rows, cells)
     hashes = None
@@ -159,7 +166,7 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
             rows.issues.raise_error()
         now_good = ~rows.issues.bad_mask(rows.n)
         if (now_good != good).any():  # rows of unresolvable combinations or duplicates left
-            good, cells = now_good, aggregate(rows, now_good)
+            good, cells = now_good, aggregate(rows, now_good, setup.use_compiled)
             cells["combo"] = combos.cell_combo(rows, cells)
     return Accounted(rows, good, cells, combos, hashes)
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pint
 
+from . import compiled
 from .factors import Library
 from .io import Table
 from .resolve import GREEN_INSTRUMENTS
@@ -37,8 +38,8 @@ from .schema import (
 from .units import canonical
 
 __all__ = ["YEARS", "DuplicateCheck", "FacilityRegions", "PendingCheck", "Rows", "aggregate",
-           "encode_rows", "group_sum", "in_halves", "native", "row_hashes", "sorted_sums",
-           "start_duplicate_check", "two_threads"]
+           "encode_rows", "group_sum", "in_halves", "native", "nonzero", "row_hashes",
+           "sorted_sums", "start_duplicate_check", "two_threads"]
 
 YEARS = (1990, 2100)
 T = TypeVar("T")
@@ -458,11 +459,14 @@ class DuplicateCheck:
 class PendingCheck:
     """A duplicate check under way: :meth:`result` waits for it and finishes it."""
 
-    def __init__(self, rows: Rows, bad: np.ndarray, keep_hashes: bool, threads: int):
+    def __init__(self, rows: Rows, bad: np.ndarray, keep_hashes: bool, threads: int,
+                 run_compiled: bool):
         self.rows, self.bad, self.keep_hashes, self.threads = rows, bad, keep_hashes, threads
         self.hasher = _RowHasher(rows)
         self.short = not keep_hashes and rows.n > SHORT_HASH_ROWS
-        hashed = _good_row_hashes(self.hasher, bad, self.short, threads)
+        hashed = (_compiled_row_hashes(self.hasher, bad, self.short, threads)
+                  if compiled.in_use(rows.n, run_compiled)
+                  else _good_row_hashes(self.hasher, bad, self.short, threads))
         if threads == 1:
             self.sorted: Future = Future()
             self.sorted.set_result(_sorted_repeats(hashed))
@@ -479,7 +483,8 @@ class PendingCheck:
 
 
 def start_duplicate_check(rows: Rows, bad: np.ndarray, keep_hashes: bool = False,
-                          background: bool = True) -> PendingCheck:
+                          background: bool = True, run_compiled: bool = False
+                          ) -> PendingCheck:
     """Start the duplicate-row check; ``.result()`` is a :class:`DuplicateCheck`.
 
     A duplicate equals an earlier row in facility, year, month, activity, unit, instrument and
@@ -491,10 +496,11 @@ def start_duplicate_check(rows: Rows, bad: np.ndarray, keep_hashes: bool = False
 
     By default two threads hash half the rows each, and the sort runs in the worker thread
     while the caller aggregates. ``background=False``, or the environment variable
-    ``PARKCARBON_THREADS=1``, runs everything in the calling thread.
+    ``PARKCARBON_THREADS=1``, runs everything in the calling thread. In a run that uses
+    :mod:`carbon.compiled` (``run_compiled``), large tables are hashed by its loop.
     """
     threads = 2 if background and two_threads() else 1
-    return PendingCheck(rows, bad, keep_hashes, threads)
+    return PendingCheck(rows, bad, keep_hashes, threads, run_compiled)
 
 
 def _sorted_repeats(hashed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -503,9 +509,14 @@ def _sorted_repeats(hashed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return hashed, np.unique(hashed[1:][hashed[1:] == hashed[:-1]])
 
 
+#: Short hashes are the bits from this one up: the high 32 bits, which the multiplications mix
+#: best (tests raise it to force collisions).
+SHORT_SHIFT = 32
+
+
 def _short(h: np.ndarray) -> np.ndarray:
-    """The high 32 bits of 64-bit hashes, in place (the multiplications mix them best)."""
-    h >>= np.uint64(32)
+    """The short hashes of 64-bit hashes, in place."""
+    h >>= np.uint64(SHORT_SHIFT)
     return h
 
 
@@ -532,6 +543,22 @@ def _good_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool, threads: 
             out[chunk] = _short(h) if short else h
 
     in_halves(n, threads, fill)
+    return out
+
+
+def _compiled_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool, threads: int
+                         ) -> np.ndarray:
+    """:func:`_good_row_hashes` compiled: one loop, in two halves at once when no row is bad."""
+    rows, shift = hasher.rows, SHORT_SHIFT if short else 0
+    out = np.empty(rows.n, dtype=np.uint32 if short else np.uint64)
+
+    def fill(start: int, stop: int, at: int, bad: np.ndarray | None) -> int:
+        return compiled.hash_rows(out, at, hasher.facility, hasher.local, rows.facility,
+                                  rows.local, rows.month, hasher.bits, bad, start, stop, shift)
+
+    if bad.any():
+        return out[:fill(0, rows.n, 0, bad)]
+    in_halves(rows.n, threads, lambda start, stop: fill(start, stop, start, None))
     return out
 
 
@@ -644,7 +671,7 @@ def sorted_sums(key: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.nd
     return packed[starts].astype(np.int64), sums
 
 
-def _nonzero(values: np.ndarray, index_type) -> np.ndarray:
+def nonzero(values: np.ndarray, index_type) -> np.ndarray:
     """``np.flatnonzero`` in ``index_type`` (int32: half the memory), a chunk at a time."""
     out = np.empty(np.count_nonzero(values), dtype=index_type)
     end = 0
@@ -658,9 +685,12 @@ def _nonzero(values: np.ndarray, index_type) -> np.ndarray:
 #: A dense matrix of every possible cell while it has at most this many cells per row; beyond,
 #: the rows are sorted by cell (a partition: 10^6 rows, 3 x 10^6 possible cells).
 DENSE_CELLS_PER_ROW = 1
+#: Compiled, the cells are summed in place (9 bytes a possible cell, reused from call to call)
+#: while there are at most this many possible cells per row: a partition's 3 per row.
+COMPILED_CELLS_PER_ROW = 4
 
 
-def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
+def aggregate(rows: Rows, good: np.ndarray, run_compiled: bool = False) -> pd.DataFrame:
     """Quantity per (facility, local combination) over the good rows.
 
     With fewer possible cells than rows, one ``np.add.at`` per chunk into a facility x
@@ -681,6 +711,12 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
                                                           n_local - 1)
         return key
 
+    if compiled.in_use(rows.n, run_compiled) and cells <= COMPILED_CELLS_PER_ROW * rows.n:
+        facility, local, quantity = compiled.cell_sums(
+            rows.facility, rows.local, native(rows.quantity), None if all_good else good,
+            len(rows.facility_ids), len(rows.locals))  # bad rows skipped: no rejected column
+        return pd.DataFrame({"facility_code": facility, "local": local, "quantity": quantity},
+                            copy=False)
     if cells <= DENSE_CELLS_PER_ROW * rows.n:  # every possible cell's sum: less room than rows
         total = np.zeros(cells)
         zero_keys = []
@@ -690,7 +726,7 @@ def aggregate(rows: Rows, good: np.ndarray) -> pd.DataFrame:
             zero = weights == 0
             if zero.any():  # a cell whose rows are all zero still exists
                 zero_keys.append(key[zero])
-        present = _nonzero(total, key_type)
+        present = nonzero(total, key_type)
         if zero_keys:
             present = np.union1d(present, np.concatenate(zero_keys))
         quantity = total[present]

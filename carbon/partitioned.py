@@ -29,7 +29,7 @@ from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
 from .errors import DuplicateRowError, InputError, OptionalDependencyError, Problem
 from .inventory import Inventory
 from .io import Table, arrow_frame
-from .kernel import FacilityRegions, group_sum, native, row_hashes
+from .kernel import FacilityRegions, group_sum, native, nonzero, row_hashes
 from .progress import progress_bar, shown
 from .schema import raise_issues
 from .tables import read_transfers
@@ -147,13 +147,16 @@ class _CellSums:
 
     def _dense_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         flat = self.matrix.reshape(-1)
-        present = np.flatnonzero(flat)
-        width = self.matrix.shape[1]
+        # int32 positions while they fit: dividing them is several times faster than int64
+        index_type = np.int32 if len(flat) < 2**31 else np.int64
+        present = nonzero(flat, index_type)
+        width = index_type(self.matrix.shape[1])
         if self.zero:
-            zero = np.concatenate([facility.astype(np.int64) * width + local
+            zero = np.concatenate([facility.astype(index_type) * width + local
                                    for facility, local in self.zero])
             present = np.union1d(present, zero)
-        facility, local = np.divmod(present, width)
+        facility = present // width
+        local = present - facility * width
         return facility, local, flat[present]
 
     def _compress(self) -> None:
@@ -302,16 +305,20 @@ class _Merger:
         # Facilities not in the table have no region: the code of "" (the table's last).
         facility_region = np.append(self.regions.codes[:-1],
                                     np.full(len(self.extra), self.regions.codes[-1]))
-        combo = lookup[facility_region[facility], local]
+        width = lookup.shape[1]
+        pair = facility_region.astype(facility.dtype)[facility] * width  # flat: no int64 pairs
+        pair += local
+        combo = lookup.reshape(-1)[pair]
         if (combo < 0).any():
             raise AssertionError("a cell of a combination no partition resolved")
         # Keep the ids the partitions met, in the facility table's order then first meeting.
         used = np.append(self.used, np.ones(len(self.extra), dtype=bool))
-        new_code = np.cumsum(used) - 1
+        new_code = (np.cumsum(used) - 1).astype(np.int32)
         ids = np.append(self.regions.ids[self.used],
                         np.array(list(self.extra), dtype=object))
-        return pd.DataFrame({"facility_code": new_code[facility].astype(np.int32),
-                             "combo": combo, "quantity": quantity}), ids
+        # copy=False: pandas would otherwise copy the two int32 columns into one block
+        return pd.DataFrame({"facility_code": new_code[facility], "combo": combo,
+                             "quantity": quantity}, copy=False), ids
 
 
 def _repeated_across(runs: list[np.ndarray]) -> np.ndarray:
@@ -510,6 +517,8 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
     """
     setup = Setup.build(facilities, factors, profile, gwp, strict)
     parts = parquet_partitions(path)
+    total = sum(_row_group_rows(parts))
+    setup.expect_rows(total)
 
     def reload(i: int) -> Table:
         return _read_row_group(*parts[i])
@@ -520,7 +529,6 @@ def account_parquet(path, facilities=None, transfers=None, factors=None, profile
                 yield account_partition(i, reload(i), setup)
                 bar.update(1)
 
-    total = sum(_row_group_rows(parts))
     return account_partitions(partials(), reload, setup, transfers, total)
 
 
@@ -548,11 +556,13 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     """
     dask = import_dask("accounting on Dask")
     setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
+    from_path = isinstance(source, (str, Path))
+    parts = parquet_partitions(source) if from_path else []
+    setup.expect_rows(sum(_row_group_rows(parts)) if from_path else None)
     # Named, not tokenised: hashing the library and the facility table would cost more than
     # the first partition.
     shared = dask.delayed(setup, name=f"parkcarbon-setup-{uuid.uuid4().hex}")
-    if isinstance(source, (str, Path)):
-        parts = parquet_partitions(source)
+    if from_path:
         tasks = [dask.delayed(_row_group_task, nout=2)(i, file, group, shared)
                  for i, (file, group) in enumerate(parts)]
         merger = _merge_on_dask(dask, tasks, shared, progress)

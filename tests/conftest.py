@@ -70,6 +70,25 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture
+def compiled_loops(monkeypatch) -> None:
+    """Runs of any size use :mod:`carbon.compiled`'s loops (numba), as runs of millions of
+    rows do: every table, however small, takes the compiled passes."""
+    pytest.importorskip("numba")
+    from carbon import compiled
+
+    monkeypatch.setattr(compiled, "MIN_ROWS", 0)
+    monkeypatch.setattr(compiled, "LOAD_ROWS", 0)
+
+
+@pytest.fixture(params=["numpy", "compiled"])
+def loops(request) -> str:
+    """Run a test with kernel.py's NumPy passes, then with the compiled loops."""
+    if request.param == "compiled":
+        request.getfixturevalue("compiled_loops")
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def sample_park_dir() -> Path:
     """The bundled sample park's folder, from the checkout or the installed wheel."""

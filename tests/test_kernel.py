@@ -16,10 +16,13 @@ import carbon
 from carbon import inventory, kernel
 
 
-@pytest.fixture(params=["dense", "sorted"])
+@pytest.fixture(params=["dense", "sorted", "compiled"])
 def aggregation(request, monkeypatch):
-    """Force the facility x combination matrix, or the rows sorted by cell."""
+    """Force the facility x combination matrix, the rows sorted by cell, or the compiled
+    scatter."""
     monkeypatch.setattr(kernel, "DENSE_CELLS_PER_ROW", 10**9 if request.param == "dense" else 0)
+    if request.param == "compiled":
+        request.getfixturevalue("compiled_loops")
     return request.param
 
 

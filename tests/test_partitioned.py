@@ -2,7 +2,9 @@
 
 The sample park is cut into Parquet row groups and Dask partitions; every figure of the summary
 must equal the in-memory one to 1e-9 relative (only summation order differs), and bad rows must
-give the same errors, with the same row numbers, or the same rejected rows.
+give the same errors, with the same row numbers, or the same rejected rows. The ``loops``
+tests run twice: partitions summed and hashed by NumPy, then by the compiled loops (whose
+hashes must match the NumPy ones that find a copy again across partitions).
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ def write_row_groups(frame: pd.DataFrame, path, rows_per_group: int = 400):
 
 
 @pytest.mark.parametrize("dense", [None, 64], ids=["dense matrix", "sorted keys"])
-def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path, monkeypatch, dense):
+def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path, monkeypatch, dense,
+                                                        loops):
     """Streaming eight row groups, transfers netted, equals the in-memory summary, whether the
     merge adds into a dense matrix or, past ``DENSE`` cells, into sorted keys."""
     if dense is not None:
@@ -69,7 +72,7 @@ def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path, monkeypat
     assert close(got, expected)
 
 
-def test_dask_partitions_give_the_in_memory_summary(park):
+def test_dask_partitions_give_the_in_memory_summary(park, loops):
     """Five Dask partitions (threaded scheduler) equal the in-memory summary."""
     frame = dd.from_pandas(park["activities"], npartitions=5)
     expected = in_memory(park).summary()
@@ -104,7 +107,7 @@ def test_bad_rows_in_one_partition_give_the_pandas_error(park):
     assert on_dask.value.problems[0].row == 2502
 
 
-def test_lenient_mode_rejects_the_same_rows_on_dask(park):
+def test_lenient_mode_rejects_the_same_rows_on_dask(park, loops):
     """No transfers here: a rejected heat purchase could leave a transfer over-selling."""
     bad = spoil(park["activities"], [10, 1600, 3000])
     expected = in_memory(park, bad, strict=False, transfers=False)
@@ -121,7 +124,7 @@ def with_copy_across_partitions(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([frame, frame.iloc[[0]]], ignore_index=True)
 
 
-def test_duplicate_across_partitions_is_found_in_strict_mode(park):
+def test_duplicate_across_partitions_is_found_in_strict_mode(park, loops):
     copied = with_copy_across_partitions(park["activities"])
     with pytest.raises(DuplicateRowError) as caught:
         carbon.account(dd.from_pandas(copied, npartitions=3), facilities=park["facilities"])
@@ -129,7 +132,7 @@ def test_duplicate_across_partitions_is_found_in_strict_mode(park):
     assert problem.row == len(copied) + 1 and "duplicate of row 2" in problem.reason
 
 
-def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park):
+def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park, loops):
     """The later copy is rejected and taken back out: totals equal the in-memory lenient run."""
     copied = with_copy_across_partitions(park["activities"])
     expected = in_memory(park, copied, strict=False)

@@ -1,0 +1,199 @@
+"""Compiled loops over every row (numba) for the passes NumPy cannot fuse, run without the GIL.
+
+Two passes: adding each row's quantity into its (facility, local combination) cell, and the
+duplicate check's row hashes. NumPy does each in several passes with full-size temporaries,
+or holds the GIL throughout (``np.add.at``); compiled, each is one loop that the engine's
+second thread, or Dask's other threads, run alongside. A partition of 10^6 rows is accounted
+in a quarter less time.
+
+numba is optional (``pip install "parkcarbon[fast]"``). Loading the loops costs about 0.6 s
+per process (numba's import and start-up; the first time on a machine, compiling adds about
+a second, and the machine code is cached). So a process starts with kernel.py's NumPy passes,
+which do the same work, and loads the loops for a run of at least :data:`LOAD_ROWS` rows, once
+its runs add up to that many (an analyst's session), or for a Dask DataFrame, whose length is
+unknown: their savings then repay the load. Once loaded, every table of at least
+:data:`MIN_ROWS` rows uses them. Tests check that both give the same results.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+
+import numpy as np
+
+__all__ = ["LOAD_ROWS", "MIN_ROWS", "cell_sums", "hash_rows", "in_use", "worth_loading"]
+
+#: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
+MIN_ROWS = 1 << 17
+#: Rows after which a process loads the compiled loops (counting the run about to start):
+#: about 3 x 10^7 rows save the 0.6 s the load costs (10^6 rows save about 18 ms of work).
+#: A Dask worker loads them when the run that sent it partitions does.
+LOAD_ROWS = 1 << 25
+
+_AVAILABLE = importlib.util.find_spec("numba") is not None
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # the constants of kernel._RowHasher
+_MIX2 = np.uint64(0xBF58476D1CE4E5B9)
+
+
+_accounted = 0  # rows of the runs this process started
+
+
+def worth_loading(run_rows: int | None) -> bool:
+    """Whether a run of ``run_rows`` rows (None: unknown, a Dask DataFrame's) about to start
+    uses the compiled loops (see the module's description); counts its rows."""
+    global _accounted
+    _accounted += run_rows or 0
+    return _AVAILABLE and (_kernels is not None or run_rows is None
+                           or _accounted >= LOAD_ROWS)
+
+
+def in_use(rows: int, run_compiled: bool) -> bool:
+    """Whether a table of ``rows`` rows runs compiled, in a run that uses the loops or not."""
+    return run_compiled and rows >= MIN_ROWS
+
+
+_kernels = None
+_kernels_lock = threading.Lock()
+
+
+def _compiled():
+    """The compiled functions, built (or loaded from numba's cache) on first use."""
+    global _kernels
+    with _kernels_lock:
+        if _kernels is None:
+            _kernels = _build()
+    return _kernels
+
+
+def _build():
+    import numba
+
+    jit = numba.njit(nogil=True, cache=True)
+
+    @jit
+    def scatter(total, marked, facility, local, quantity, good, n_local):
+        """Add each good row's quantity to its cell. A cell is found later by a sum other
+        than 0, so a row that could leave it at 0 (a quantity not > 0) marks it."""
+        check = len(good) == len(facility)  # an empty ``good``: every row is
+        for i in range(len(facility)):
+            if check and not good[i]:
+                continue
+            cell = facility[i] * n_local + local[i]
+            total[cell] += quantity[i]
+            if not quantity[i] > 0:  # rare: a branch the CPU predicts
+                marked[cell] = True
+
+    @jit
+    def count(total, marked):
+        found = 0
+        for cell in range(len(total)):
+            found += (total[cell] != 0) | marked[cell]
+        return found
+
+    @jit
+    def collect(total, marked, n_local, facility_out, local_out, sums_out):
+        """Each cell found, ascending, into the outputs (one slot longer than the cells);
+        zeroes ``total`` and ``marked``. Written without branches, which a scan of cells
+        about a quarter of them found would mispredict: twice as fast."""
+        found, cell = 0, 0
+        for facility in range(len(total) // n_local):
+            for local in range(n_local):
+                value = total[cell]
+                facility_out[found] = facility
+                local_out[found] = local
+                sums_out[found] = value
+                found += (value != 0) | marked[cell]
+                total[cell] = 0.0
+                marked[cell] = False
+                cell += 1
+
+    @jit
+    def hashes(out, at, facility_hash, local_hash, facility, local, month, bits, bad,
+               start, stop, shift):
+        """Hash rows ``start:stop`` not ``bad`` (an empty ``bad``: none is) into ``out`` from
+        position ``at``, shifted right by ``shift`` bits; the position after the last."""
+        check = len(bad) == len(facility)
+        for i in range(start, stop):
+            if check and bad[i]:
+                continue
+            h = facility_hash[facility[i]] ^ local_hash[local[i]]  # local -1: the last, 0
+            h *= _MIX
+            h ^= np.uint64(month[i])
+            h *= _MIX2
+            h ^= bits[i]
+            out[at] = h >> shift
+            at += 1
+        return at
+
+    return scatter, count, collect, hashes
+
+
+class _Scratch:
+    """Zeroed (sums, marks) arrays lent to one :func:`cell_sums` call at a time.
+
+    Returned zeroed, so the next call neither allocates nor page-faults (which cost as much
+    as the scatter itself for a partition's 3 x 10^6 cells); at most :data:`KEEP` are kept.
+    """
+
+    KEEP = 2  # one per core
+    KEEP_CELLS = 1 << 22  # larger arrays (36 MiB) are freed: a one-off table's, not a partition's
+
+    def __init__(self) -> None:
+        self.free: list[tuple[np.ndarray, np.ndarray]] = []
+        self.lock = threading.Lock()
+
+    def take(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        with self.lock:
+            for i, (total, _) in enumerate(self.free):
+                if len(total) >= size:
+                    return self.free.pop(i)
+        return np.zeros(size), np.zeros(size, dtype=bool)
+
+    def give_back(self, arrays: tuple[np.ndarray, np.ndarray]) -> None:
+        if len(arrays[0]) > self.KEEP_CELLS:
+            return
+        with self.lock:
+            self.free.append(arrays)
+            self.free.sort(key=lambda pair: -len(pair[0]))
+            del self.free[self.KEEP:]
+
+
+_SCRATCH = _Scratch()
+
+
+def cell_sums(facility: np.ndarray, local: np.ndarray, quantity: np.ndarray,
+              good: np.ndarray | None, n_facilities: int, n_local: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Facility code (int32), local code (``local``'s type) and summed quantity of each cell
+    (facility, local combination) of the ``good`` rows (None: every row), ordered by facility
+    then local code. A cell's rows are added in row order."""
+    scatter, count, collect, _ = _compiled()
+    size = n_facilities * n_local
+    scratch = _SCRATCH.take(size)
+    total, marked = scratch[0][:size], scratch[1][:size]
+    try:
+        scatter(total, marked, facility, local, quantity,
+                np.empty(0, dtype=bool) if good is None else good, n_local)
+        cells = count(total, marked)
+        out = (np.empty(cells + 1, dtype=np.int32), np.empty(cells + 1, dtype=local.dtype),
+               np.empty(cells + 1))
+        collect(total, marked, n_local, *out)
+    except BaseException:
+        total[:], marked[:] = 0, False  # an interrupted call must not leave sums behind
+        raise
+    finally:
+        _SCRATCH.give_back(scratch)
+    return out[0][:cells], out[1][:cells], out[2][:cells]
+
+
+def hash_rows(out: np.ndarray, at: int, facility_hash: np.ndarray, local_hash: np.ndarray,
+              facility: np.ndarray, local: np.ndarray, month: np.ndarray, bits: np.ndarray,
+              bad: np.ndarray | None, start: int, stop: int, shift: int) -> int:
+    """The row hashes of ``kernel._RowHasher`` for rows ``start:stop`` not ``bad`` (None: no
+    row is), written to ``out`` from position ``at`` after a right shift by ``shift`` bits
+    (32 for the short hashes); returns the position after the last written."""
+    hashes = _compiled()[3]
+    bad = np.empty(0, dtype=bool) if bad is None else bad
+    return hashes(out, at, facility_hash, local_hash, facility, local, month, bits, bad,
+                  start, stop, np.uint64(shift))

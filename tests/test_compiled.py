@@ -1,0 +1,80 @@
+"""The compiled loops (``carbon.compiled``): when a run uses them, that it does, and that they
+compute what kernel.py's NumPy passes compute (the figures: ``properties/test_aggregation.py``;
+whole runs: the ``loops`` tests of ``test_duplicates.py`` and ``test_partitioned.py``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import carbon
+from carbon import compiled, kernel
+from carbon.io import Table
+
+pytest.importorskip("numba")
+
+
+@pytest.fixture
+def fresh_process(monkeypatch):
+    """A process that has accounted nothing and not loaded the loops."""
+    monkeypatch.setattr(compiled, "_accounted", 0)
+    monkeypatch.setattr(compiled, "_kernels", None)
+
+
+def test_small_runs_keep_the_numpy_passes_until_their_rows_add_up(fresh_process, monkeypatch):
+    monkeypatch.setattr(compiled, "LOAD_ROWS", 1000)
+    assert not compiled.worth_loading(600)
+    assert compiled.worth_loading(600)  # 1200 rows in all: the load is now repaid
+
+
+def test_a_large_run_or_a_dask_dataframe_loads_them(fresh_process):
+    assert compiled.worth_loading(compiled.LOAD_ROWS)
+    assert compiled.worth_loading(None)  # a Dask DataFrame: its length is unknown
+
+
+def test_once_loaded_every_large_table_uses_them(fresh_process):
+    assert not compiled.worth_loading(10)
+    compiled._compiled()
+    assert compiled.worth_loading(10)
+    assert compiled.in_use(compiled.MIN_ROWS, True) and not compiled.in_use(10, True)
+
+
+def test_without_numba_the_numpy_passes_do_the_work(fresh_process, monkeypatch):
+    monkeypatch.setattr(compiled, "_AVAILABLE", False)
+    assert not compiled.worth_loading(None)
+
+
+def park_rows(park_dir, spoil: bool) -> kernel.Rows:
+    frame = pd.read_csv(park_dir / "activities.csv", dtype=str, keep_default_na=False)
+    if spoil:
+        frame.loc[[3, 40, 41], "quantity"] = "-1"
+    setup = carbon.accounting.Setup.build(park_dir / "facilities.csv", None, "cn", "AR5", False)
+    return kernel.encode_rows(Table(frame, "activities.csv"), setup.lib, setup.user_keys,
+                              setup.regions)
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["64-bit", "32-bit"])
+@pytest.mark.parametrize("spoil", [False, True], ids=["all good", "bad rows left out"])
+def test_compiled_hashes_are_the_numpy_hashes(sample_park_dir, short, spoil):
+    """Bit for bit: partitions hashed by either must find each other's copies."""
+    rows = park_rows(sample_park_dir, spoil)
+    bad = rows.issues.bad_mask(rows.n)
+    assert bad.sum() == (3 if spoil else 0)
+    hasher = kernel._RowHasher(rows)
+    for threads in (1, 2):
+        got = kernel._compiled_row_hashes(hasher, bad, short, threads)
+        expected = kernel._good_row_hashes(hasher, bad, short, threads)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def test_a_run_that_uses_them_goes_through_them(sample_park_dir, compiled_loops, monkeypatch):
+    calls = []
+    for name in ("cell_sums", "hash_rows"):
+        real = getattr(compiled, name)
+        monkeypatch.setattr(compiled, name,
+                            lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    with pytest.warns(carbon.FactorFallbackWarning):
+        carbon.account(sample_park_dir / "activities.csv",
+                       facilities=sample_park_dir / "facilities.csv")
+    assert {"cell_sums", "hash_rows"} <= set(calls)
