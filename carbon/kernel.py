@@ -7,6 +7,8 @@ every distinct (region, local combination) is resolved to coefficients once, ups
 row. Checks are vectorised masks; the duplicate check sorts row hashes (64-bit, or their high
 32 bits above 4 million rows) in a worker thread while the main thread aggregates: NumPy's
 sort releases the GIL. Passes over every row that release it too run in two halves at once.
+In runs of millions of rows, the cell sums and the row hashes are :mod:`carbon.compiled`'s
+loops instead (numba, when installed); both ways give the same results.
 """
 
 from __future__ import annotations
@@ -693,11 +695,13 @@ COMPILED_CELLS_PER_ROW = 4
 def aggregate(rows: Rows, good: np.ndarray, run_compiled: bool = False) -> pd.DataFrame:
     """Quantity per (facility, local combination) over the good rows.
 
-    With fewer possible cells than rows, one ``np.add.at`` per chunk into a facility x
-    combination matrix (NumPy 2's ``add.at`` scatters int32 keys without ``bincount``'s
-    full-size result per call); else the rows sorted by cell (:func:`sorted_sums`), which
-    releases the GIL for Dask's other threads. Codes are int32, so the cell table costs 16
-    bytes a cell.
+    In a run that uses :mod:`carbon.compiled` (``run_compiled``), a large table's rows are
+    added into every possible cell in one GIL-free loop while there are at most
+    ``COMPILED_CELLS_PER_ROW`` possible cells a row. Otherwise, with fewer possible cells than
+    rows, one ``np.add.at`` per chunk into a facility x combination matrix (NumPy 2's
+    ``add.at`` scatters int32 keys without ``bincount``'s full-size result per call); else the
+    rows sorted by cell (:func:`sorted_sums`), which releases the GIL for Dask's other
+    threads. Codes are int32, so the cell table costs 16 bytes a cell.
     """
     n_local = len(rows.locals) + 1  # the extra column takes the rejected rows
     cells = len(rows.facility_ids) * n_local
