@@ -22,7 +22,8 @@ import threading
 
 import numpy as np
 
-__all__ = ["LOAD_ROWS", "MIN_ROWS", "cell_sums", "hash_rows", "in_use", "worth_loading"]
+__all__ = ["LOAD_ROWS", "MIN_ROWS", "cell_sums", "codes", "hash_rows", "in_use", "load",
+           "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
 MIN_ROWS = 1 << 17
@@ -46,6 +47,14 @@ def worth_loading(run_rows: int | None) -> bool:
     _accounted += run_rows or 0
     return _AVAILABLE and (_kernels is not None or run_rows is None
                            or _accounted >= LOAD_ROWS)
+
+
+def load() -> bool:
+    """Load the loops now, so every later run of this process uses them (an analyst's session
+    that will run millions of rows, a benchmark); False if numba is not installed."""
+    if _AVAILABLE:
+        _compiled()
+    return _AVAILABLE
 
 
 def in_use(rows: int, run_compiled: bool) -> bool:
@@ -169,6 +178,7 @@ def cell_sums(facility: np.ndarray, local: np.ndarray, quantity: np.ndarray,
     (facility, local combination) of the ``good`` rows (None: every row), ordered by facility
     then local code. A cell's rows are added in row order."""
     scatter, count, collect, _ = _compiled()
+    facility = codes(facility)
     size = n_facilities * n_local
     scratch = _SCRATCH.take(size)
     total, marked = scratch[0][:size], scratch[1][:size]
@@ -191,9 +201,16 @@ def hash_rows(out: np.ndarray, at: int, facility_hash: np.ndarray, local_hash: n
               facility: np.ndarray, local: np.ndarray, month: np.ndarray, bits: np.ndarray,
               bad: np.ndarray | None, start: int, stop: int, shift: int) -> int:
     """The row hashes of ``kernel._RowHasher`` for rows ``start:stop`` not ``bad`` (None: no
-    row is), written to ``out`` from position ``at`` after a right shift by ``shift`` bits
-    (32 for the short hashes); returns the position after the last written."""
+    row is; ``facility`` made by :func:`codes`), written to ``out`` from position ``at``
+    after a right shift by ``shift`` bits (32 for the short hashes); returns the position
+    after the last written."""
     hashes = _compiled()[3]
     bad = np.empty(0, dtype=bool) if bad is None else bad
     return hashes(out, at, facility_hash, local_hash, facility, local, month, bits, bad,
                   start, stop, np.uint64(shift))
+
+
+def codes(facility: np.ndarray) -> np.ndarray:
+    """Facility codes as int32 (or int64): a categorical's int8 and int16 codes would each
+    need their own compiled copy of every loop."""
+    return facility.astype(np.int32) if facility.dtype.itemsize < 4 else facility

@@ -553,10 +553,11 @@ def _compiled_row_hashes(hasher: _RowHasher, bad: np.ndarray, short: bool, threa
     """:func:`_good_row_hashes` compiled: one loop, in two halves at once when no row is bad."""
     rows, shift = hasher.rows, SHORT_SHIFT if short else 0
     out = np.empty(rows.n, dtype=np.uint32 if short else np.uint64)
+    facility = compiled.codes(rows.facility)
 
     def fill(start: int, stop: int, at: int, bad: np.ndarray | None) -> int:
-        return compiled.hash_rows(out, at, hasher.facility, hasher.local, rows.facility,
-                                  rows.local, rows.month, hasher.bits, bad, start, stop, shift)
+        return compiled.hash_rows(out, at, hasher.facility, hasher.local, facility, rows.local,
+                                  rows.month, hasher.bits, bad, start, stop, shift)
 
     if bad.any():
         return out[:fill(0, rows.n, 0, bad)]

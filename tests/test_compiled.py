@@ -35,14 +35,14 @@ def test_a_large_run_or_a_dask_dataframe_loads_them(fresh_process):
 
 def test_once_loaded_every_large_table_uses_them(fresh_process):
     assert not compiled.worth_loading(10)
-    compiled._compiled()
+    assert compiled.load()
     assert compiled.worth_loading(10)
     assert compiled.in_use(compiled.MIN_ROWS, True) and not compiled.in_use(10, True)
 
 
 def test_without_numba_the_numpy_passes_do_the_work(fresh_process, monkeypatch):
     monkeypatch.setattr(compiled, "_AVAILABLE", False)
-    assert not compiled.worth_loading(None)
+    assert not compiled.load() and not compiled.worth_loading(None)
 
 
 def park_rows(park_dir, spoil: bool) -> kernel.Rows:
