@@ -1,10 +1,10 @@
 """Compiled loops over every row (numba) for the passes NumPy cannot fuse, run without the GIL.
 
 Two passes: adding each row's quantity into its (facility, local combination) cell, and the
-duplicate check's row hashes. NumPy does each in several passes with full-size temporaries,
-or holds the GIL throughout (``np.add.at``); compiled, each is one loop that the engine's
-second thread, or Dask's other threads, run alongside. A partition of 10^6 rows is accounted
-in a quarter less time.
+duplicate check's row hashes (made, and made again to find the rows of repeated ones). NumPy
+does each in several passes with full-size temporaries, or holds the GIL throughout
+(``np.add.at``); compiled, each is one loop that the engine's second thread, or Dask's other
+threads, run alongside. A partition of 10^6 rows is accounted in a quarter less time.
 
 numba is optional (``pip install "parkcarbon[fast]"``). Loading the loops costs about 0.6 s
 per process (numba's import and start-up; the first time on a machine, compiling adds about
@@ -23,7 +23,7 @@ import threading
 import numpy as np
 
 __all__ = ["LOAD_ROWS", "MIN_ROWS", "cell_sums", "codes", "hash_rows", "in_use", "load",
-           "worth_loading"]
+           "rows_hashed_to", "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
 MIN_ROWS = 1 << 17
@@ -135,7 +135,28 @@ def _build():
             at += 1
         return at
 
-    return scatter, count, collect, hashes
+    @jit
+    def hashed_to(found, flags, low, values, facility_hash, local_hash, facility, local, month,
+                  bits, start, stop, shift):
+        """Rows ``start:stop`` whose hash, shifted, is one of ``values`` (sorted): their
+        positions into ``found``; how many. ``flags`` on the hashes' ``low`` bits let through
+        the few rows worth a binary search."""
+        n = 0
+        for i in range(start, stop):
+            h = facility_hash[facility[i]] ^ local_hash[local[i]]
+            h *= _MIX
+            h ^= np.uint64(month[i])
+            h *= _MIX2
+            h ^= bits[i]
+            h >>= shift
+            if flags[h & low]:
+                j = np.searchsorted(values, h)
+                if j < len(values) and values[j] == h:
+                    found[n] = i
+                    n += 1
+        return n
+
+    return scatter, count, collect, hashes, hashed_to
 
 
 class _Scratch:
@@ -177,7 +198,7 @@ def cell_sums(facility: np.ndarray, local: np.ndarray, quantity: np.ndarray,
     """Facility code (int32), local code (``local``'s type) and summed quantity of each cell
     (facility, local combination) of the ``good`` rows (None: every row), ordered by facility
     then local code. A cell's rows are added in row order."""
-    scatter, count, collect, _ = _compiled()
+    scatter, count, collect = _compiled()[:3]
     facility = codes(facility)
     size = n_facilities * n_local
     scratch = _SCRATCH.take(size)
@@ -208,6 +229,17 @@ def hash_rows(out: np.ndarray, at: int, facility_hash: np.ndarray, local_hash: n
     bad = np.empty(0, dtype=bool) if bad is None else bad
     return hashes(out, at, facility_hash, local_hash, facility, local, month, bits, bad,
                   start, stop, np.uint64(shift))
+
+
+def rows_hashed_to(found: np.ndarray, flags: np.ndarray, low: int, values: np.ndarray,
+                   facility_hash: np.ndarray, local_hash: np.ndarray, facility: np.ndarray,
+                   local: np.ndarray, month: np.ndarray, bits: np.ndarray, start: int,
+                   stop: int, shift: int) -> int:
+    """Positions (into ``found``, at least ``stop - start`` long) of the rows ``start:stop``
+    whose hash, shifted right by ``shift`` bits, is one of ``values`` (sorted, uint64),
+    through ``flags`` on their ``low`` bits; returns how many."""
+    return _compiled()[4](found, flags, np.uint64(low), values, facility_hash, local_hash,
+                          facility, local, month, bits, start, stop, np.uint64(shift))
 
 
 def codes(facility: np.ndarray) -> np.ndarray:

@@ -466,8 +466,8 @@ class PendingCheck:
         self.rows, self.bad, self.keep_hashes, self.threads = rows, bad, keep_hashes, threads
         self.hasher = _RowHasher(rows)
         self.short = not keep_hashes and rows.n > SHORT_HASH_ROWS
-        hashed = (_compiled_row_hashes(self.hasher, bad, self.short, threads)
-                  if compiled.in_use(rows.n, run_compiled)
+        self.compiled = compiled.in_use(rows.n, run_compiled)
+        hashed = (_compiled_row_hashes(self.hasher, bad, self.short, threads) if self.compiled
                   else _good_row_hashes(self.hasher, bad, self.short, threads))
         if threads == 1:
             self.sorted: Future = Future()
@@ -479,7 +479,8 @@ class PendingCheck:
         hashed, repeated = self.sorted.result()
         found = None
         if repeated.size:  # find the rows again, both threads at once, and compare exactly
-            candidates = _rows_hashed_to(self.hasher, repeated, self.short, self.threads)
+            find = _compiled_rows_hashed_to if self.compiled else _rows_hashed_to
+            candidates = find(self.hasher, repeated, self.short, self.threads)
             found = _exact_duplicates(self.rows, candidates[~self.bad[candidates]])
         return DuplicateCheck(found, hashed if self.keep_hashes else None)
 
@@ -574,9 +575,7 @@ def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool, threads
     per chunk, and only those are looked up.
     """
     if short:
-        low = np.uint64(min(max(1 << (64 * len(values)).bit_length(), 1 << 16), 1 << 24) - 1)
-        flags = np.zeros(int(low) + 1, dtype=bool)
-        flags[values & low] = True
+        low, flags = _flag_table(values)
     found: dict[int, np.ndarray] = {}
 
     def look(start: int, stop: int) -> None:
@@ -590,6 +589,36 @@ def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool, threads
                 found[chunk.start] = chunk.start + np.flatnonzero(_among(h, values))
 
     in_halves(hasher.rows.n, threads, look)
+    return (np.concatenate([found[k] for k in sorted(found)]) if found
+            else np.empty(0, dtype=np.int64))
+
+
+def _flag_table(values: np.ndarray) -> tuple[np.uint64, np.ndarray]:
+    """(mask of low bits, a flag per value of those bits set where a value has it)."""
+    low = np.uint64(min(max(1 << (64 * len(values)).bit_length(), 1 << 16), 1 << 24) - 1)
+    flags = np.zeros(int(low) + 1, dtype=bool)
+    flags[values & low] = True
+    return low, flags
+
+
+def _compiled_rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool,
+                             threads: int) -> np.ndarray:
+    """:func:`_rows_hashed_to` compiled: one loop hashes the rows and looks each up."""
+    rows, shift = hasher.rows, SHORT_SHIFT if short else 0
+    values = values.astype(np.uint64)
+    low, flags = _flag_table(values)
+    facility = compiled.codes(rows.facility)
+    found: dict[int, np.ndarray] = {}
+
+    def look(start: int, stop: int) -> None:
+        buffer = np.empty(min(CHUNK, stop - start), dtype=np.int64)
+        for chunk in _chunks(stop, CHUNK, start):
+            n = compiled.rows_hashed_to(buffer, flags, low, values, hasher.facility,
+                                        hasher.local, facility, rows.local, rows.month,
+                                        hasher.bits, chunk.start, chunk.stop, shift)
+            found[chunk.start] = buffer[:n].copy()
+
+    in_halves(rows.n, threads, look)
     return (np.concatenate([found[k] for k in sorted(found)]) if found
             else np.empty(0, dtype=np.int64))
 

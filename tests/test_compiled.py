@@ -68,13 +68,33 @@ def test_compiled_hashes_are_the_numpy_hashes(sample_park_dir, short, spoil):
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
 
 
+@pytest.mark.parametrize("short", [False, True], ids=["64-bit", "32-bit"])
+def test_compiled_lookup_finds_the_rows_numpy_finds(sample_park_dir, short, monkeypatch):
+    """The rows whose hash is one of some values: a sample of the park's own hashes, and
+    values no row has."""
+    monkeypatch.setattr(kernel, "CHUNK", 1000)  # several chunks a half
+    rows = park_rows(sample_park_dir, spoil=False)
+    hasher = kernel._RowHasher(rows)
+    hashed = kernel._good_row_hashes(hasher, np.zeros(rows.n, dtype=bool), short)
+    rng = np.random.default_rng(3)
+    values = np.unique(np.concatenate([rng.choice(hashed, 200, replace=False),
+                                       rng.integers(0, 2**31, 50).astype(hashed.dtype)]))
+    expected = kernel._rows_hashed_to(hasher, values, short, threads=2)
+    assert len(expected) >= 200
+    got = kernel._compiled_rows_hashed_to(hasher, values, short, threads=2)
+    assert got.tolist() == expected.tolist()
+
+
 def test_a_run_that_uses_them_goes_through_them(sample_park_dir, compiled_loops, monkeypatch):
     calls = []
-    for name in ("cell_sums", "hash_rows"):
+    for name in ("cell_sums", "hash_rows", "rows_hashed_to"):
         real = getattr(compiled, name)
         monkeypatch.setattr(compiled, name,
                             lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    frame = pd.read_csv(sample_park_dir / "activities.csv", dtype=str, keep_default_na=False)
+    copied = pd.concat([frame, frame.iloc[[5]]], ignore_index=True)  # the lookup runs too
     with pytest.warns(carbon.FactorFallbackWarning):
-        carbon.account(sample_park_dir / "activities.csv",
-                       facilities=sample_park_dir / "facilities.csv")
-    assert {"cell_sums", "hash_rows"} <= set(calls)
+        inventory = carbon.account(copied, facilities=sample_park_dir / "facilities.csv",
+                                   strict=False)
+    assert inventory.rejected["row"].tolist() == [len(copied) + 1]
+    assert {"cell_sums", "hash_rows", "rows_hashed_to"} <= set(calls)
