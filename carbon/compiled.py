@@ -22,8 +22,8 @@ import threading
 
 import numpy as np
 
-__all__ = ["LOAD_ROWS", "MIN_ROWS", "cell_sums", "codes", "hash_rows", "in_use", "load",
-           "rows_hashed_to", "worth_loading"]
+__all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "codes", "hash_rows", "in_use",
+           "load", "rows_hashed_to", "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
 MIN_ROWS = 1 << 17
@@ -156,7 +156,13 @@ def _build():
                     n += 1
         return n
 
-    return scatter, count, collect, hashes, hashed_to
+    @jit
+    def add_cells(total, width, facility, local, quantity):
+        """Add each cell's quantity into a facility x combination matrix (flat)."""
+        for i in range(len(facility)):
+            total[facility[i] * width + local[i]] += quantity[i]
+
+    return scatter, count, collect, hashes, hashed_to, add_cells
 
 
 class _Scratch:
@@ -240,6 +246,12 @@ def rows_hashed_to(found: np.ndarray, flags: np.ndarray, low: int, values: np.nd
     through ``flags`` on their ``low`` bits; returns how many."""
     return _compiled()[4](found, flags, np.uint64(low), values, facility_hash, local_hash,
                           facility, local, month, bits, start, stop, np.uint64(shift))
+
+
+def add_cells(matrix: np.ndarray, facility: np.ndarray, local: np.ndarray,
+              quantity: np.ndarray) -> None:
+    """``matrix[facility, local] += quantity``, cell by cell (``np.add.at``, without the GIL)."""
+    _compiled()[5](matrix.reshape(-1), matrix.shape[1], codes(facility), local, quantity)
 
 
 def codes(facility: np.ndarray) -> np.ndarray:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import compiled
 from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
 from .errors import DuplicateRowError, InputError, OptionalDependencyError, Problem
 from .inventory import Inventory
@@ -96,7 +97,8 @@ class _CellSums:
     DENSE = 1 << 25  # 256 MiB of float64
     COMPRESS_AT = 4_000_000
 
-    def __init__(self, facilities: int) -> None:
+    def __init__(self, facilities: int, use_compiled: bool = False) -> None:
+        self.use_compiled = use_compiled  # add with carbon.compiled's loop (no GIL held)
         self.matrix: np.ndarray | None = np.zeros((max(facilities, 1), 0))
         self.zero: list[tuple[np.ndarray, np.ndarray]] = []  # cells of rows of quantity 0
         self.keys = np.array([], dtype=np.int64)  # sparse: facility x 2^24 + local
@@ -118,10 +120,13 @@ class _CellSums:
             if self.buffered >= self.COMPRESS_AT:
                 self._compress()
             return
-        key = facility.astype(np.int64) * self.matrix.shape[1]
-        key += local
-        # Both arrays may have come from another worker (native: or add.at is 15x slower)
-        np.add.at(native(self.matrix.reshape(-1)), key, native(quantity))
+        if self.use_compiled and len(facility) >= compiled.MIN_ROWS:
+            compiled.add_cells(self.matrix, native(facility), native(local), native(quantity))
+        else:
+            key = facility.astype(np.int64) * self.matrix.shape[1]
+            key += local
+            # Both arrays may have come from another worker (native: or add.at is 15x slower)
+            np.add.at(native(self.matrix.reshape(-1)), key, native(quantity))
         zero = quantity == 0
         if zero.any():
             self.zero.append((facility[zero], local[zero]))
@@ -182,7 +187,8 @@ class _Merger:
     partition and lets the hashes go, so what travels back is small.
     """
 
-    def __init__(self, regions: FacilityRegions, total_rows: int | None = None) -> None:
+    def __init__(self, regions: FacilityRegions, total_rows: int | None = None,
+                 use_compiled: bool = False) -> None:
         self.regions = regions
         self.known = len(regions.ids)  # ids of the facility table: codes 0 .. known - 1
         self.extra: dict[str, int] = {}  # ids not in the facility table: codes known, ...
@@ -193,7 +199,7 @@ class _Merger:
         self.combo_keys: dict[tuple, int] = {}  # (region, local code) -> combination
         self.combos: list[dict] = []
         self.gases: list[pd.DataFrame] = []
-        self.sums = _CellSums(self.known + 1)
+        self.sums = _CellSums(self.known + 1, use_compiled)
         self.sizes: list[int] = []  # rows of each partition, in order
         self.rejected: dict[int, list[pd.DataFrame]] = {}  # by partition
         self.runs: list[np.ndarray] = []  # each partition's sorted row hashes: 8 bytes a row
@@ -427,7 +433,7 @@ def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Tabl
                        setup: Setup, transfers, total_rows: int | None = None) -> Inventory:
     """Merge partition results, in order, into one inventory (``total_rows``, when known,
     sizes the array of row hashes)."""
-    merger = _Merger(setup.regions, total_rows)
+    merger = _Merger(setup.regions, total_rows, setup.use_compiled)
     for part in partials:
         merger.add(part)
     return inventory_of(merger.close(), reload, setup, transfers)
@@ -667,7 +673,7 @@ def local_cluster(workers: int):
 
 
 def _new_merger(setup: Setup) -> _Merger:
-    return _Merger(setup.regions)
+    return _Merger(setup.regions, use_compiled=setup.use_compiled)
 
 
 def _merge(merger: _Merger, part: Partial) -> _Merger:

@@ -98,3 +98,16 @@ def test_a_run_that_uses_them_goes_through_them(sample_park_dir, compiled_loops,
                                    strict=False)
     assert inventory.rejected["row"].tolist() == [len(copied) + 1]
     assert {"cell_sums", "hash_rows", "rows_hashed_to"} <= set(calls)
+
+
+def test_compiled_merge_adds_as_add_at_does():
+    """The merge's ``matrix[facility, local] += quantity``, repeated cells included."""
+    rng = np.random.default_rng(5)
+    facility = rng.integers(0, 40, 500).astype(np.int16)  # widened to int32 on the way in
+    local = rng.integers(0, 9, 500).astype(np.int16)
+    quantity = rng.random(500)
+    expected = np.zeros((40, 9))
+    np.add.at(expected, (facility, local), quantity)
+    got = np.zeros((40, 9))
+    compiled.add_cells(got, facility, local, quantity)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
