@@ -8,6 +8,9 @@ FILE is a CSV, an Excel workbook (sheet 'activities'; its 'facilities', 'transfe
   parkcarbon account activities.csv --lenient --format csv --output results/
   parkcarbon account data/ --engine stream          # a Parquet folder in bounded memory
   parkcarbon account data/ --engine dask --workers 2
+
+With the fast extra installed (pip install "parkcarbon[fast]": numba), runs of tens of millions
+of rows sum and hash their rows in compiled loops.
 """
 
 from __future__ import annotations
