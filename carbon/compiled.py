@@ -23,7 +23,7 @@ import threading
 import numpy as np
 
 __all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "codes", "hash_rows", "in_use",
-           "load", "rows_hashed_to", "worth_loading"]
+           "load", "matrix_cells", "rows_hashed_to", "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
 MIN_ROWS = 1 << 17
@@ -101,10 +101,10 @@ def _build():
         return found
 
     @jit
-    def collect(total, marked, n_local, facility_out, local_out, sums_out):
+    def collect(total, marked, n_local, facility_out, local_out, sums_out, clear):
         """Each cell found, ascending, into the outputs (one slot longer than the cells);
-        zeroes ``total`` and ``marked``. Written without branches, which a scan of cells
-        about a quarter of them found would mispredict: twice as fast."""
+        zeroes ``total`` and ``marked`` when ``clear``. Written without branches, which a
+        scan of cells about a quarter of them found would mispredict: twice as fast."""
         found, cell = 0, 0
         for facility in range(len(total) // n_local):
             for local in range(n_local):
@@ -113,8 +113,9 @@ def _build():
                 local_out[found] = local
                 sums_out[found] = value
                 found += (value != 0) | marked[cell]
-                total[cell] = 0.0
-                marked[cell] = False
+                if clear:
+                    total[cell] = 0.0
+                    marked[cell] = False
                 cell += 1
 
     @jit
@@ -204,7 +205,7 @@ def cell_sums(facility: np.ndarray, local: np.ndarray, quantity: np.ndarray,
     """Facility code (int32), local code (``local``'s type) and summed quantity of each cell
     (facility, local combination) of the ``good`` rows (None: every row), ordered by facility
     then local code. A cell's rows are added in row order."""
-    scatter, count, collect = _compiled()[:3]
+    scatter = _compiled()[0]
     facility = codes(facility)
     size = n_facilities * n_local
     scratch = _SCRATCH.take(size)
@@ -212,15 +213,32 @@ def cell_sums(facility: np.ndarray, local: np.ndarray, quantity: np.ndarray,
     try:
         scatter(total, marked, facility, local, quantity,
                 np.empty(0, dtype=bool) if good is None else good, n_local)
-        cells = count(total, marked)
-        out = (np.empty(cells + 1, dtype=np.int32), np.empty(cells + 1, dtype=local.dtype),
-               np.empty(cells + 1))
-        collect(total, marked, n_local, *out)
+        out = _collected(total, marked, n_local, local.dtype, clear=True)
     except BaseException:
         total[:], marked[:] = 0, False  # an interrupted call must not leave sums behind
         raise
     finally:
         _SCRATCH.give_back(scratch)
+    return out
+
+
+def matrix_cells(matrix: np.ndarray, marked: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Facility (row), local combination (column) and value of the cells of ``matrix`` that
+    are not 0 or are ``marked`` (flat, one flag a cell), in order: ``np.flatnonzero`` and a
+    division, in one pass."""
+    return _collected(matrix.reshape(-1), marked, matrix.shape[1], np.int32, clear=False)
+
+
+def _collected(total: np.ndarray, marked: np.ndarray, n_local: int, local_type, clear: bool
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    count, collect = _compiled()[1:3]
+    if not len(total):  # no cell at all (every row rejected)
+        return np.empty(0, np.int32), np.empty(0, local_type), np.empty(0)
+    cells = count(total, marked)
+    out = (np.empty(cells + 1, dtype=np.int32), np.empty(cells + 1, dtype=local_type),
+           np.empty(cells + 1))
+    collect(total, marked, n_local, *out, clear)
     return out[0][:cells], out[1][:cells], out[2][:cells]
 
 

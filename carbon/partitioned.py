@@ -152,10 +152,16 @@ class _CellSums:
 
     def _dense_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         flat = self.matrix.reshape(-1)
+        width = self.matrix.shape[1]
+        if self.use_compiled:
+            marked = np.zeros(len(flat), dtype=bool)
+            for facility, local in self.zero:
+                marked[facility.astype(np.int64) * width + local] = True
+            return compiled.matrix_cells(native(self.matrix), marked)
         # int32 positions while they fit: dividing them is several times faster than int64
         index_type = np.int32 if len(flat) < 2**31 else np.int64
         present = nonzero(flat, index_type)
-        width = index_type(self.matrix.shape[1])
+        width = index_type(width)
         if self.zero:
             zero = np.concatenate([facility.astype(index_type) * width + local
                                    for facility, local in self.zero])
@@ -251,8 +257,10 @@ class _Merger:
     def all_rejected(self) -> pd.DataFrame:
         """Rejected rows, partition by partition, each in row order."""
         parts = [pd.concat(frames, ignore_index=True).sort_values("row", kind="stable")
-                 for _, frames in sorted(self.rejected.items())]
-        found = [p for p in parts if len(p)] or parts[:1]  # an empty one keeps the columns
+                 for _, frames in sorted(self.rejected.items())
+                 if any(len(frame) for frame in frames)]
+        # with none rejected, a partition's empty table keeps the columns
+        found = parts or [frames[0] for _, frames in sorted(self.rejected.items())][:1]
         if not found:
             return pd.DataFrame({"row": pd.Series(dtype=np.int64),
                                  "reason": pd.Series(dtype=object)})

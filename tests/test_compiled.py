@@ -111,3 +111,14 @@ def test_compiled_merge_adds_as_add_at_does():
     got = np.zeros((40, 9))
     compiled.add_cells(got, facility, local, quantity)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_matrix_cells_are_flatnonzero_with_the_marked_zero_cells():
+    matrix = np.zeros((6, 4))
+    matrix[1, 2], matrix[4, 0], matrix[5, 3] = 1.5, 2.0, -1.0
+    marked = np.zeros(24, dtype=bool)
+    marked[3 * 4 + 1] = True  # a cell whose rows were all 0
+    facility, local, value = compiled.matrix_cells(matrix, marked)
+    assert list(zip(facility.tolist(), local.tolist(), value.tolist(), strict=True)) == [
+        (1, 2, 1.5), (3, 1, 0.0), (4, 0, 2.0), (5, 3, -1.0)]
+    assert matrix.sum() == 2.5  # left as it was
