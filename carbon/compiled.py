@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -58,7 +59,8 @@ def load() -> bool:
 
 
 def in_use(rows: int, run_compiled: bool) -> bool:
-    """Whether a table of ``rows`` rows runs compiled, in a run that uses the loops or not."""
+    """Whether a table of ``rows`` rows runs compiled, in a run that uses the loops or not
+    (``run_compiled``: :func:`worth_loading` said so at its start)."""
     return run_compiled and rows >= MIN_ROWS
 
 
@@ -163,7 +165,8 @@ def _build():
         for i in range(len(facility)):
             total[facility[i] * width + local[i]] += quantity[i]
 
-    return scatter, count, collect, hashes, hashed_to, add_cells
+    return SimpleNamespace(scatter=scatter, count=count, collect=collect, hashes=hashes,
+                           hashed_to=hashed_to, add_cells=add_cells)
 
 
 class _Scratch:
@@ -205,14 +208,13 @@ def cell_sums(facility: np.ndarray, local: np.ndarray, quantity: np.ndarray,
     """Facility code (int32), local code (``local``'s type) and summed quantity of each cell
     (facility, local combination) of the ``good`` rows (None: every row), ordered by facility
     then local code. A cell's rows are added in row order."""
-    scatter = _compiled()[0]
     facility = codes(facility)
     size = n_facilities * n_local
     scratch = _SCRATCH.take(size)
     total, marked = scratch[0][:size], scratch[1][:size]
     try:
-        scatter(total, marked, facility, local, quantity,
-                np.empty(0, dtype=bool) if good is None else good, n_local)
+        good = np.empty(0, dtype=bool) if good is None else good
+        _compiled().scatter(total, marked, facility, local, quantity, good, n_local)
         out = _collected(total, marked, n_local, local.dtype, clear=True)
     except BaseException:
         total[:], marked[:] = 0, False  # an interrupted call must not leave sums behind
@@ -232,13 +234,12 @@ def matrix_cells(matrix: np.ndarray, marked: np.ndarray
 
 def _collected(total: np.ndarray, marked: np.ndarray, n_local: int, local_type, clear: bool
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    count, collect = _compiled()[1:3]
     if not len(total):  # no cell at all (every row rejected)
         return np.empty(0, np.int32), np.empty(0, local_type), np.empty(0)
-    cells = count(total, marked)
+    cells = _compiled().count(total, marked)
     out = (np.empty(cells + 1, dtype=np.int32), np.empty(cells + 1, dtype=local_type),
            np.empty(cells + 1))
-    collect(total, marked, n_local, *out, clear)
+    _compiled().collect(total, marked, n_local, *out, clear)
     return out[0][:cells], out[1][:cells], out[2][:cells]
 
 
@@ -249,10 +250,9 @@ def hash_rows(out: np.ndarray, at: int, facility_hash: np.ndarray, local_hash: n
     row is; ``facility`` made by :func:`codes`), written to ``out`` from position ``at``
     after a right shift by ``shift`` bits (32 for the short hashes); returns the position
     after the last written."""
-    hashes = _compiled()[3]
     bad = np.empty(0, dtype=bool) if bad is None else bad
-    return hashes(out, at, facility_hash, local_hash, facility, local, month, bits, bad,
-                  start, stop, np.uint64(shift))
+    return _compiled().hashes(out, at, facility_hash, local_hash, facility, local, month, bits,
+                              bad, start, stop, np.uint64(shift))
 
 
 def rows_hashed_to(found: np.ndarray, flags: np.ndarray, low: int, values: np.ndarray,
@@ -262,14 +262,15 @@ def rows_hashed_to(found: np.ndarray, flags: np.ndarray, low: int, values: np.nd
     """Positions (into ``found``, at least ``stop - start`` long) of the rows ``start:stop``
     whose hash, shifted right by ``shift`` bits, is one of ``values`` (sorted, uint64),
     through ``flags`` on their ``low`` bits; returns how many."""
-    return _compiled()[4](found, flags, np.uint64(low), values, facility_hash, local_hash,
-                          facility, local, month, bits, start, stop, np.uint64(shift))
+    return _compiled().hashed_to(found, flags, np.uint64(low), values, facility_hash,
+                                 local_hash, facility, local, month, bits, start, stop,
+                                 np.uint64(shift))
 
 
 def add_cells(matrix: np.ndarray, facility: np.ndarray, local: np.ndarray,
               quantity: np.ndarray) -> None:
     """``matrix[facility, local] += quantity``, cell by cell (``np.add.at``, without the GIL)."""
-    _compiled()[5](matrix.reshape(-1), matrix.shape[1], codes(facility), local, quantity)
+    _compiled().add_cells(matrix.reshape(-1), matrix.shape[1], codes(facility), local, quantity)
 
 
 def codes(facility: np.ndarray) -> np.ndarray:
