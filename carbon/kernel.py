@@ -471,16 +471,25 @@ class PendingCheck:
                   else _good_row_hashes(self.hasher, bad, self.short, threads))
         if threads == 1:
             self.sorted: Future = Future()
-            self.sorted.set_result(_sorted_repeats(hashed))
+            self.sorted.set_result(self._sort(hashed))
         else:  # the sort releases the GIL: it runs while the caller aggregates
-            self.sorted = _EXECUTOR.submit(_sorted_repeats, hashed)
+            self.sorted = _EXECUTOR.submit(self._sort, hashed)
+
+    def _sort(self, hashed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The hashes sorted, their repeated values, and with the compiled loops the rows of
+        those (candidates to compare): that lookup holds no GIL, so in the worker thread it
+        overlaps the caller's aggregation. NumPy's runs after it, in two halves."""
+        hashed, repeated = _sorted_repeats(hashed)
+        if not (self.compiled and repeated.size):
+            return hashed, repeated, None
+        return hashed, repeated, _compiled_rows_hashed_to(self.hasher, repeated, self.short, 1)
 
     def result(self) -> DuplicateCheck:
-        hashed, repeated = self.sorted.result()
+        hashed, repeated, candidates = self.sorted.result()
         found = None
-        if repeated.size:  # find the rows again, both threads at once, and compare exactly
-            find = _compiled_rows_hashed_to if self.compiled else _rows_hashed_to
-            candidates = find(self.hasher, repeated, self.short, self.threads)
+        if repeated.size:  # find the rows again (unless found already), and compare exactly
+            if candidates is None:
+                candidates = _rows_hashed_to(self.hasher, repeated, self.short, self.threads)
             found = _exact_duplicates(self.rows, candidates[~self.bad[candidates]])
         return DuplicateCheck(found, hashed if self.keep_hashes else None)
 
