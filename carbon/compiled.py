@@ -121,6 +121,15 @@ def _build():
                 cell += 1
 
     @jit
+    def row_hash(i, facility_hash, local_hash, facility, local, month, bits):
+        """Row ``i``'s hash, as ``kernel._RowHasher`` makes it (local -1 takes the last, 0)."""
+        h = facility_hash[facility[i]] ^ local_hash[local[i]]
+        h *= _MIX
+        h ^= np.uint64(month[i])
+        h *= _MIX2
+        return h ^ bits[i]
+
+    @jit
     def hashes(out, at, facility_hash, local_hash, facility, local, month, bits, bad,
                start, stop, shift):
         """Hash rows ``start:stop`` not ``bad`` (an empty ``bad``: none is) into ``out`` from
@@ -129,12 +138,8 @@ def _build():
         for i in range(start, stop):
             if check and bad[i]:
                 continue
-            h = facility_hash[facility[i]] ^ local_hash[local[i]]  # local -1: the last, 0
-            h *= _MIX
-            h ^= np.uint64(month[i])
-            h *= _MIX2
-            h ^= bits[i]
-            out[at] = h >> shift
+            out[at] = row_hash(i, facility_hash, local_hash, facility, local, month,
+                               bits) >> shift
             at += 1
         return at
 
@@ -146,12 +151,7 @@ def _build():
         the few rows worth a binary search."""
         n = 0
         for i in range(start, stop):
-            h = facility_hash[facility[i]] ^ local_hash[local[i]]
-            h *= _MIX
-            h ^= np.uint64(month[i])
-            h *= _MIX2
-            h ^= bits[i]
-            h >>= shift
+            h = row_hash(i, facility_hash, local_hash, facility, local, month, bits) >> shift
             if flags[h & low]:
                 j = np.searchsorted(values, h)
                 if j < len(values) and values[j] == h:

@@ -601,8 +601,7 @@ def _rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool, threads
                 found[chunk.start] = chunk.start + np.flatnonzero(_among(h, values))
 
     in_halves(hasher.rows.n, threads, look)
-    return (np.concatenate([found[k] for k in sorted(found)]) if found
-            else np.empty(0, dtype=np.int64))
+    return _in_row_order(found)
 
 
 def _flag_table(values: np.ndarray) -> tuple[np.uint64, np.ndarray]:
@@ -631,6 +630,11 @@ def _compiled_rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool
             found[chunk.start] = buffer[:n].copy()
 
     in_halves(rows.n, threads, look)
+    return _in_row_order(found)
+
+
+def _in_row_order(found: dict[int, np.ndarray]) -> np.ndarray:
+    """The positions each chunk found (keyed by its first row), in row order."""
     return (np.concatenate([found[k] for k in sorted(found)]) if found
             else np.empty(0, dtype=np.int64))
 
