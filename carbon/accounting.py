@@ -20,7 +20,8 @@ from .errors import FactorFallbackWarning, InputError, ParameterError
 from .factors import Factor, Library, Profile, library
 from .inventory import CELL_CHUNK, Inventory, RowLevel
 from .io import EXCEL_SUFFIXES, Table, read_table, workbook_sheets
-from .kernel import FacilityRegions, Rows, aggregate, encode_rows, start_duplicate_check
+from .kernel import (FacilityRegions, Rows, aggregate, encode_rows, native,
+                     start_duplicate_check)
 from .resolve import Coefficients, Resolver
 from .tables import read_facilities, read_transfers, read_user_factors, user_activity_keys
 from .units import check_gwp_set
@@ -138,13 +139,15 @@ class Accounted:
 
 
 def account_rows(table: Table, setup: Setup, duplicates: bool = True,
-                 keep_hashes: bool = False, background: bool = True) -> Accounted:
+                 keep_hashes: bool = False, background: bool = True,
+                 summed: bool = True) -> Accounted:
     """Check, aggregate and resolve one table; raise in strict mode if any row is bad.
 
     ``duplicates=False`` skips the duplicate check (a partition read again to take rows back
     out was checked the first time); ``keep_hashes`` keeps the sorted row hashes it made;
     ``background=False`` runs the check in this thread (a Dask worker thread, say, whose
-    neighbours already keep the cores busy).
+    neighbours already keep the cores busy). ``summed=False`` leaves one cell a good row,
+    with no combination codes: for a partition whose rows the run's merge adds up anyway.
     """
     rows = encode_rows(table, setup.lib, setup.user_keys, setup.regions,
                        threads=2 if background else 1)
@@ -152,9 +155,10 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
     good = ~bad if rows.issues else np.broadcast_to(True, (rows.n,))  # no memory when all good
     pending = (start_duplicate_check(rows, bad, keep_hashes, background, setup.use_compiled)
                if duplicates else None)
-    cells = aggregate(rows, good, setup.use_compiled)
+    cells = _cells(rows, good, setup.use_compiled, summed)
     combos = _resolve(rows, cells, setup.resolver)
-    cells["combo"] = combos.cell_combo(rows, cells)
+    if summed:
+        cells["combo"] = combos.cell_combo(rows, cells)
     hashes = None
     if pending is not None:
         check = pending.result()
@@ -166,9 +170,20 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
             rows.issues.raise_error()
         now_good = ~rows.issues.bad_mask(rows.n)
         if (now_good != good).any():  # rows of unresolvable combinations or duplicates left
-            good, cells = now_good, aggregate(rows, now_good, setup.use_compiled)
-            cells["combo"] = combos.cell_combo(rows, cells)
+            good, cells = now_good, _cells(rows, now_good, setup.use_compiled, summed)
+            if summed:
+                cells["combo"] = combos.cell_combo(rows, cells)
     return Accounted(rows, good, cells, combos, hashes)
+
+
+def _cells(rows: Rows, good: np.ndarray, run_compiled: bool, summed: bool) -> pd.DataFrame:
+    """The good rows' quantity per (facility, local combination), or (``summed=False``) the
+    good rows themselves as cells (views when every row is good)."""
+    if summed:
+        return aggregate(rows, good, run_compiled)
+    keep = slice(None) if good.all() else good
+    return pd.DataFrame({"facility_code": rows.facility[keep], "local": rows.local[keep],
+                         "quantity": native(rows.quantity)[keep]}, copy=False)
 
 
 def _is_dask(obj) -> bool:

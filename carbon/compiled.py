@@ -160,10 +160,11 @@ def _build():
         return n
 
     @jit
-    def add_cells(total, width, facility, local, quantity):
-        """Add each cell's quantity into a facility x combination matrix (flat)."""
+    def add_cells(total, width, facility_map, facility, local_map, local, quantity):
+        """Add each cell's quantity into a facility x combination matrix (flat), its codes
+        mapped to the matrix's."""
         for i in range(len(facility)):
-            total[facility[i] * width + local[i]] += quantity[i]
+            total[facility_map[facility[i]] * width + local_map[local[i]]] += quantity[i]
 
     return SimpleNamespace(scatter=scatter, count=count, collect=collect, hashes=hashes,
                            hashed_to=hashed_to, add_cells=add_cells)
@@ -267,10 +268,12 @@ def rows_hashed_to(found: np.ndarray, flags: np.ndarray, low: int, values: np.nd
                                  np.uint64(shift))
 
 
-def add_cells(matrix: np.ndarray, facility: np.ndarray, local: np.ndarray,
-              quantity: np.ndarray) -> None:
-    """``matrix[facility, local] += quantity``, cell by cell (``np.add.at``, without the GIL)."""
-    _compiled().add_cells(matrix.reshape(-1), matrix.shape[1], codes(facility), local, quantity)
+def add_cells(matrix: np.ndarray, facility_map: np.ndarray, facility: np.ndarray,
+              local_map: np.ndarray, local: np.ndarray, quantity: np.ndarray) -> None:
+    """``matrix[facility_map[facility], local_map[local]] += quantity``, cell by cell
+    (``np.add.at``, without the GIL or the mapped codes' temporaries)."""
+    _compiled().add_cells(matrix.reshape(-1), matrix.shape[1], facility_map.astype(np.int64),
+                          codes(facility), local_map.astype(np.int64), local, quantity)
 
 
 def codes(facility: np.ndarray) -> np.ndarray:

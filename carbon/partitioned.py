@@ -70,7 +70,8 @@ def account_partition(index: int, table: Table, setup: Setup, background: bool =
     ``background`` runs the duplicate check in a second thread.
     """
     try:
-        accounted = account_rows(table, setup, keep_hashes=True, background=background)
+        accounted = account_rows(table, setup, keep_hashes=True, background=background,
+                                 summed=False)
     except InputError:
         if not setup.strict:
             raise  # a bad table (a missing column), not bad rows
@@ -106,30 +107,34 @@ class _CellSums:
         self.buffer: list[tuple[np.ndarray, np.ndarray]] = []
         self.buffered = 0
 
-    def add(self, facility: np.ndarray, local: np.ndarray, quantity: np.ndarray) -> None:
-        """Add quantities (negative to take rows back out)."""
+    def add(self, facility_map: np.ndarray, facility: np.ndarray, local_map: np.ndarray,
+            local: np.ndarray, quantity: np.ndarray) -> None:
+        """Add quantities (negative to take rows back out) of cells under a partition's
+        codes, which ``facility_map`` and ``local_map`` turn into the run's."""
         if not len(facility):
             return
         if self.matrix is not None:
-            self._fit(int(facility.max()) + 1, int(local.max()) + 1)
+            self._fit(int(facility_map.max()) + 1, int(local_map.max()) + 1)
         if self.matrix is None:
-            key = facility.astype(np.int64) << 24
-            key += local
+            key = facility_map[facility].astype(np.int64) << 24
+            key += local_map[local]
             self.buffer.append((key, quantity))
             self.buffered += len(key)
             if self.buffered >= self.COMPRESS_AT:
                 self._compress()
             return
         if self.use_compiled and len(facility) >= compiled.MIN_ROWS:
-            compiled.add_cells(self.matrix, native(facility), native(local), native(quantity))
+            # Partitions' arrays may have come from another worker: native byte order
+            compiled.add_cells(self.matrix, native(facility_map), native(facility),
+                               native(local_map), native(local), native(quantity))
         else:
-            key = facility.astype(np.int64) * self.matrix.shape[1]
-            key += local
-            # Both arrays may have come from another worker (native: or add.at is 15x slower)
+            key = facility_map[facility] * self.matrix.shape[1]
+            key += local_map[local]
+            # native: or add.at is 15x slower
             np.add.at(native(self.matrix.reshape(-1)), key, native(quantity))
         zero = quantity == 0
         if zero.any():
-            self.zero.append((facility[zero], local[zero]))
+            self.zero.append((facility_map[facility[zero]], local_map[local[zero]]))
 
     def _fit(self, facilities_needed: int, locals_needed: int) -> None:
         """Grow the matrix to hold the codes given, by doubling (each growth is a copy)."""
@@ -236,8 +241,8 @@ class _Merger:
         local = self.local_codes(part.locals)
         self._add_combos(part.combos, part.gases)
         cells = part.cells
-        self.sums.add(self.facility_codes(part.facility_ids)[cells["facility_code"].to_numpy()],
-                      local[cells["local"].to_numpy()], cells["quantity"].to_numpy())
+        self.sums.add(self.facility_codes(part.facility_ids), cells["facility_code"].to_numpy(),
+                      local, cells["local"].to_numpy(), cells["quantity"].to_numpy())
         return self
 
     def _keep(self, hashes: np.ndarray) -> None:
@@ -422,9 +427,9 @@ def _take_back(merger: _Merger, table: Table, copies: pd.DataFrame, setup: Setup
     """Lenient mode: reject later copies found across partitions, and take them out."""
     rows = account_rows(table, setup, duplicates=False).rows
     positions = np.searchsorted(table.row_number(np.arange(rows.n)), copies["row"].to_numpy())
-    facility = merger.facility_codes(rows.facility_ids)[rows.facility[positions]]
-    local = merger.local_codes(rows.locals[_LOCAL_COLUMNS])[rows.local[positions]]
-    merger.sums.add(facility, local, -rows.quantity[positions])
+    merger.sums.add(merger.facility_codes(rows.facility_ids), rows.facility[positions],
+                    merger.local_codes(rows.locals[_LOCAL_COLUMNS]), rows.local[positions],
+                    -rows.quantity[positions])
     rejected = table.frame.iloc[positions].copy()
     rejected.insert(0, "row", copies["row"].to_numpy())
     rejected["reason"] = "quantity: " + copies["reason"].to_numpy()

@@ -101,15 +101,17 @@ def test_a_run_that_uses_them_goes_through_them(sample_park_dir, compiled_loops,
 
 
 def test_compiled_merge_adds_as_add_at_does():
-    """The merge's ``matrix[facility, local] += quantity``, repeated cells included."""
+    """The merge's ``matrix[facility_map[facility], local_map[local]] += quantity``, repeated
+    cells included, a partition's codes mapped to the run's."""
     rng = np.random.default_rng(5)
-    facility = rng.integers(0, 40, 500).astype(np.int16)  # widened to int32 on the way in
-    local = rng.integers(0, 9, 500).astype(np.int16)
+    facility = rng.integers(0, 30, 500).astype(np.int16)  # widened to int32 on the way in
+    local = rng.integers(0, 7, 500).astype(np.int8)
     quantity = rng.random(500)
+    facility_map, local_map = rng.permutation(40)[:30], rng.permutation(9)[:7]
     expected = np.zeros((40, 9))
-    np.add.at(expected, (facility, local), quantity)
+    np.add.at(expected, (facility_map[facility], local_map[local]), quantity)
     got = np.zeros((40, 9))
-    compiled.add_cells(got, facility, local, quantity)
+    compiled.add_cells(got, facility_map, facility, local_map, local, quantity)
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
