@@ -1,11 +1,11 @@
 """Accounting in partitions: a Parquet folder streamed by row group, or a Dask DataFrame.
 
 Each partition goes through the same kernel as an in-memory table (:func:`account_rows`). What
-a partition leaves behind is small: its cells (quantity per facility and local combination,
-under its own dictionary codes), the combinations it resolved, its rejected rows, and its rows'
-64-bit hashes, sorted. The merge maps the codes to the run's (facility ids through one dict
-built per run, combinations through a dict) and adds the cells into one combination x facility
-matrix. The hashes, compared range of values by range of values, find rows met in more than
+a partition leaves behind: its cells under its own dictionary codes (quantity per facility and
+local combination when summing shrinks them, else its good rows themselves), the combinations
+it resolved, its rejected rows, and its rows' 64-bit hashes, sorted. The merge maps the codes
+to the run's (facility ids through one dict built per run, combinations through a dict) and
+adds the cells into one facility x combination matrix. The hashes, compared range of values by range of values, find rows met in more than
 one partition; only then are the partitions holding one read again and compared exactly.
 Streaming keeps the hashes (8 bytes a row) and the matrix, whatever the number of rows; on
 Dask each range of hashes is a task of its own, so no worker holds them all.
@@ -71,7 +71,7 @@ def account_partition(index: int, table: Table, setup: Setup, background: bool =
     """
     try:
         accounted = account_rows(table, setup, keep_hashes=True, background=background,
-                                 summed=False)
+                                 merging=True)
     except InputError:
         if not setup.strict:
             raise  # a bad table (a missing column), not bad rows
@@ -89,8 +89,9 @@ class _CellSums:
     """Quantity per (facility, local combination) under the run's codes.
 
     A dense matrix (facilities x combinations) while it holds at most ``DENSE`` cells: each
-    partition adds in with one ``np.add.at``. A partition's cells come ordered by facility, so
-    the additions walk the matrix forward (three times faster than in any order). Beyond
+    partition adds in with one ``np.add.at`` (or the compiled loop). Summed cells come ordered
+    by facility, so the additions walk the matrix forward (three times faster than in any
+    order); rows are added as they come. Beyond
     ``DENSE`` (a million facilities, say), sorted keys merged every ``COMPRESS_AT`` buffered
     cells.
     """

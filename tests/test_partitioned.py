@@ -20,7 +20,7 @@ import pytest
 from tqdm import tqdm
 
 import carbon
-from carbon import partitioned
+from carbon import accounting, partitioned
 from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableError
 from carbon.partitioned import account_dask, account_parquet, local_cluster
 from carbon.resources import data_dir
@@ -52,6 +52,21 @@ def in_memory(park, activities=None, strict=True, transfers=True):
                               transfers=park["transfers"] if transfers else None, strict=strict)
 
 
+@pytest.fixture(params=["summed", "rows"])
+def partition_cells(request, monkeypatch) -> str:
+    """Run a test with partitions summing their rows into cells for the merge, then handing
+    it their rows (which of the two a partition does depends on its rows per possible cell)."""
+    handed = []
+    monkeypatch.setattr(accounting, "ROWS_PER_CELL_TO_SUM",
+                        0 if request.param == "summed" else 10**9)
+    account_partition = partitioned.account_partition
+    monkeypatch.setattr(partitioned, "account_partition", lambda *args, **kw: handed.append(
+        account_partition(*args, **kw)) or handed[-1])
+    yield request.param
+    summed = [len(part.cells) < part.rows for part in handed]
+    assert summed and all(summed) == any(summed) == (request.param == "summed")
+
+
 def write_row_groups(frame: pd.DataFrame, path, rows_per_group: int = 400):
     frame.to_parquet(path, row_group_size=rows_per_group, index=False)
     return path
@@ -59,7 +74,7 @@ def write_row_groups(frame: pd.DataFrame, path, rows_per_group: int = 400):
 
 @pytest.mark.parametrize("dense", [None, 64], ids=["dense matrix", "sorted keys"])
 def test_parquet_row_groups_give_the_in_memory_summary(park, tmp_path, monkeypatch, dense,
-                                                        loops):
+                                                        loops, partition_cells):
     """Streaming eight row groups, transfers netted, equals the in-memory summary, whether the
     merge adds into a dense matrix or, past ``DENSE`` cells, into sorted keys."""
     if dense is not None:
@@ -132,7 +147,8 @@ def test_duplicate_across_partitions_is_found_in_strict_mode(park, loops):
     assert problem.row == len(copied) + 1 and "duplicate of row 2" in problem.reason
 
 
-def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park, loops):
+def test_duplicate_across_partitions_is_rejected_in_lenient_mode(park, loops,
+                                                                 partition_cells):
     """The later copy is rejected and taken back out: totals equal the in-memory lenient run."""
     copied = with_copy_across_partitions(park["activities"])
     expected = in_memory(park, copied, strict=False)
