@@ -157,7 +157,7 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
     pending = (start_duplicate_check(rows, bad, keep_hashes, background, setup.use_compiled)
                if duplicates else None)
     cells = _cells(rows, good, setup.use_compiled, merging)
-    combos = _resolve(rows, cells, setup.resolver)
+    combos = _resolve(rows, cells, setup.resolver, setup.use_compiled)
     if not merging:
         cells["combo"] = combos.cell_combo(rows, cells)
     hashes = None
@@ -243,7 +243,20 @@ def _cell_pairs(rows: Rows, cells: pd.DataFrame):
         yield part, pair
 
 
-def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
+def _pairs_used(rows: Rows, cells: pd.DataFrame, run_compiled: bool) -> np.ndarray:
+    """The distinct (region code x n_local + local) pairs of the cells, ascending."""
+    n_local = max(len(rows.locals), 1)
+    if compiled.in_use(len(cells), run_compiled):
+        return compiled.pairs_used(rows.facility_region, cells["facility_code"].to_numpy(),
+                                   cells["local"].to_numpy(), len(rows.region_names), n_local)
+    seen = np.zeros(len(rows.region_names) * n_local, dtype=bool)
+    for _, pair in _cell_pairs(rows, cells):
+        seen[pair] = True
+    return np.flatnonzero(seen)
+
+
+def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver, run_compiled: bool
+             ) -> _Combos:
     """Resolve every distinct (region, local combination) that good rows use, once each.
 
     A combination that cannot be resolved (no factor, a unit that does not fit) becomes a
@@ -252,10 +265,7 @@ def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver) -> _Combos:
     """
     n_local = max(len(rows.locals), 1)
     size = len(rows.region_names) * n_local
-    seen = np.zeros(size, dtype=bool)
-    for _, pair in _cell_pairs(rows, cells):
-        seen[pair] = True
-    pairs = np.flatnonzero(seen)
+    pairs = _pairs_used(rows, cells, run_compiled)
     region_of, local_of = np.divmod(pairs, n_local)
     activity, dimension, year, instrument = (rows.locals[c].to_numpy() for c in (
         "activity", "dimension", "year", "instrument"))

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 
 __all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "codes", "hash_rows", "in_use",
-           "load", "matrix_cells", "rows_hashed_to", "worth_loading"]
+           "load", "matrix_cells", "pairs_used", "rows_hashed_to", "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
 MIN_ROWS = 1 << 17
@@ -166,8 +166,14 @@ def _build():
         for i in range(len(facility)):
             total[facility_map[facility[i]] * width + local_map[local[i]]] += quantity[i]
 
+    @jit
+    def mark_pairs(seen, facility_region, facility, local, n_local):
+        """Flag each cell's (region x n_local + local) pair in ``seen``."""
+        for i in range(len(facility)):
+            seen[facility_region[facility[i]] * n_local + local[i]] = True
+
     return SimpleNamespace(scatter=scatter, count=count, collect=collect, hashes=hashes,
-                           hashed_to=hashed_to, add_cells=add_cells)
+                           hashed_to=hashed_to, add_cells=add_cells, mark_pairs=mark_pairs)
 
 
 class _Scratch:
@@ -274,6 +280,15 @@ def add_cells(matrix: np.ndarray, facility_map: np.ndarray, facility: np.ndarray
     (``np.add.at``, without the GIL or the mapped codes' temporaries)."""
     _compiled().add_cells(matrix.reshape(-1), matrix.shape[1], facility_map.astype(np.int64),
                           codes(facility), local_map.astype(np.int64), local, quantity)
+
+
+def pairs_used(facility_region: np.ndarray, facility: np.ndarray, local: np.ndarray,
+               n_regions: int, n_local: int) -> np.ndarray:
+    """The distinct ``facility_region[facility] * n_local + local`` of the cells, ascending."""
+    seen = np.zeros(n_regions * n_local, dtype=bool)
+    _compiled().mark_pairs(seen, facility_region.astype(np.int64), codes(facility), local,
+                           n_local)
+    return np.flatnonzero(seen)
 
 
 def codes(facility: np.ndarray) -> np.ndarray:

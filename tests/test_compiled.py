@@ -115,6 +115,16 @@ def test_compiled_merge_adds_as_add_at_does():
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
+def test_pairs_used_are_the_distinct_region_and_local_pairs():
+    rng = np.random.default_rng(8)
+    facility_region = rng.integers(0, 5, 60).astype(np.int16)
+    facility = rng.integers(0, 60, 1000).astype(np.int32)
+    local = rng.integers(0, 7, 1000).astype(np.int8)
+    expected = np.unique(facility_region[facility].astype(np.int64) * 7 + local)
+    np.testing.assert_array_equal(compiled.pairs_used(facility_region, facility, local, 5, 7),
+                                  expected)
+
+
 def test_matrix_cells_are_flatnonzero_with_the_marked_zero_cells():
     matrix = np.zeros((6, 4))
     matrix[1, 2], matrix[4, 0], matrix[5, 3] = 1.5, 2.0, -1.0
