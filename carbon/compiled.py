@@ -24,7 +24,8 @@ from types import SimpleNamespace
 import numpy as np
 
 __all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "codes", "hash_rows", "in_use",
-           "load", "matrix_cells", "pairs_used", "rows_hashed_to", "worth_loading"]
+           "load", "matrix_cells", "pairs_used", "repeated_across", "rows_hashed_to",
+           "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
 MIN_ROWS = 1 << 17
@@ -172,8 +173,50 @@ def _build():
         for i in range(len(facility)):
             seen[facility_region[facility[i]] * n_local + local[i]] = True
 
+    @jit
+    def repeated_in(values, bounds, shift, sub_bits, slot_bits, table, used, owner, found):
+        """Values met in more than one of the sorted runs ``values[bounds[j]:bounds[j + 1]]``
+        into ``found`` (each once); how many, or -1 if a table overflowed.
+
+        Every value shares its top ``shift`` bits. The next ``sub_bits`` cut the values into
+        ranges, taken in turn from every run (one cursor a run); the ``slot_bits`` after
+        those are a value's slot in an open-addressing table small enough for the core's
+        cache, which each run, sorted, fills front to back."""
+        runs = len(bounds) - 1
+        cursor = bounds[:-1].copy()
+        limit = len(table)
+        top = np.uint64(64) - sub_bits
+        slot_shift = np.uint64(64) - slot_bits
+        n = 0
+        for sub in range(1 << sub_bits):
+            for run in range(runs):
+                i, end = cursor[run], bounds[run + 1]
+                while i < end:
+                    h = values[i]
+                    rest = h << shift
+                    if np.int64(rest >> top) != sub:
+                        break
+                    slot = np.int64((rest << sub_bits) >> slot_shift)
+                    while slot < limit and used[slot] and table[slot] != h:
+                        slot += 1
+                    if slot == limit:
+                        return -1
+                    if not used[slot]:
+                        used[slot] = True
+                        table[slot] = h
+                        owner[slot] = run
+                    elif owner[slot] != run and owner[slot] >= 0:  # another run's: once
+                        found[n] = h
+                        n += 1
+                        owner[slot] = -1
+                    i += 1
+                cursor[run] = i
+            used[:] = False
+        return n
+
     return SimpleNamespace(scatter=scatter, count=count, collect=collect, hashes=hashes,
-                           hashed_to=hashed_to, add_cells=add_cells, mark_pairs=mark_pairs)
+                           hashed_to=hashed_to, add_cells=add_cells, mark_pairs=mark_pairs,
+                           repeated_in=repeated_in)
 
 
 class _Scratch:
@@ -289,6 +332,30 @@ def pairs_used(facility_region: np.ndarray, facility: np.ndarray, local: np.ndar
     _compiled().mark_pairs(seen, facility_region.astype(np.int64), codes(facility), local,
                            n_local)
     return np.flatnonzero(seen)
+
+
+#: Slots past the table's power of two that a run of taken slots may spill into.
+_SPILL = 1 << 12
+
+
+#: Values per range that :func:`repeated_across` puts through its table at a time, and the
+#: table's slots: a quarter full, and (13 bytes a slot) within a core's cache.
+_RANGE_VALUES, _SLOT_BITS = 1 << 14, 16
+
+
+def repeated_across(values: np.ndarray, bounds: np.ndarray, shift: int) -> np.ndarray | None:
+    """The values met in more than one of the sorted runs ``values[bounds[j]:bounds[j + 1]]``,
+    which all share their top ``shift`` bits: each once, in order. One pass through a small
+    table, where sorting every run together costs twice as much or more. None in the
+    (unlikely) event that values crowd past a table's end: the caller sorts instead."""
+    sub_bits = max(1, (len(values) // _RANGE_VALUES).bit_length())
+    size = (1 << _SLOT_BITS) + _SPILL
+    found = np.empty(len(values), dtype=np.uint64)
+    n = _compiled().repeated_in(values, bounds.astype(np.int64), np.uint64(shift),
+                                np.uint64(sub_bits), np.uint64(_SLOT_BITS),
+                                np.empty(size, dtype=np.uint64), np.zeros(size, dtype=bool),
+                                np.empty(size, dtype=np.int32), found)
+    return None if n < 0 else np.sort(found[:n])
 
 
 def codes(facility: np.ndarray) -> np.ndarray:

@@ -257,7 +257,10 @@ class _Merger:
 
     def close(self) -> _Merger:
         """Find the hashes met in more than one partition; the hashes themselves go."""
-        self.repeated, self.runs, self._store = _repeated_across(self.runs), [], None
+        stored = self._store is not None and self._stored == sum(len(run) for run in self.runs)
+        self.repeated = _repeated_across(self.runs, self.sums.use_compiled,
+                                         joined=self._store[:self._stored] if stored else None)
+        self.runs, self._store = [], None
         return self
 
     def all_rejected(self) -> pd.DataFrame:
@@ -341,16 +344,27 @@ class _Merger:
                              "quantity": quantity}, copy=False), ids
 
 
-def _repeated_across(runs: list[np.ndarray]) -> np.ndarray:
+def _repeated_across(runs: list[np.ndarray], run_compiled: bool, shift: int = 0,
+                     joined: np.ndarray | None = None) -> np.ndarray:
     """Hashes found in more than one of the sorted ``runs``, sorted and distinct.
 
-    One range of values at a time (about 2^18 hashes), so no array as long as all the runs
-    together is made and every sort stays in the CPU's cache.
+    In a run that uses :mod:`carbon.compiled`, one pass through a small table
+    (:func:`carbon.compiled.repeated_across`; the runs share their top ``shift`` bits, and
+    ``joined``, when given, is the runs one after another). Otherwise one range of values at
+    a time (about 2^18 hashes), so no array as long as all the runs together is made and
+    every sort stays in the CPU's cache.
     """
     runs = [run for run in runs if len(run)]
     if len(runs) < 2:
         return np.empty(0, dtype=np.uint64)
-    bits = (sum(len(run) for run in runs) >> 18).bit_length()
+    rows = sum(len(run) for run in runs)
+    if compiled.in_use(rows, run_compiled):
+        bounds = np.cumsum([0, *(len(run) for run in runs)])
+        found = compiled.repeated_across(np.concatenate(runs) if joined is None else joined,
+                                         bounds, shift)
+        if found is not None:
+            return found
+    bits = (rows >> 18).bit_length()
     cuts = [_range_cuts(run, bits) for run in runs]
     found = []
     for k in range(1 << bits):
@@ -585,7 +599,7 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     if from_path:
         tasks = [dask.delayed(_row_group_task, nout=2)(i, file, group, shared)
                  for i, (file, group) in enumerate(parts)]
-        merger = _merge_on_dask(dask, tasks, shared, progress)
+        merger = _merge_on_dask(dask, tasks, shared, setup.use_compiled, progress)
 
         def reload(i: int) -> Table:
             return _read_row_group(*parts[i])
@@ -593,7 +607,7 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
         return inventory_of(merger, reload, setup, _computed(transfers))
     tasks = [dask.delayed(_partition_task, nout=2)(i, part, shared)
              for i, part in enumerate(source.to_delayed())]
-    merger = _merge_on_dask(dask, tasks, shared, progress)
+    merger = _merge_on_dask(dask, tasks, shared, setup.use_compiled, progress)
     offsets = np.cumsum([0, *merger.sizes[:-1]])
 
     def reload(i: int) -> Table:
@@ -607,7 +621,8 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     return inventory_of(merger, reload, setup, _computed(transfers))
 
 
-def _merge_on_dask(dask, tasks: list, shared, progress: bool | None) -> _Merger:
+def _merge_on_dask(dask, tasks: list, shared, use_compiled: bool, progress: bool | None
+                   ) -> _Merger:
     """Compute the partition ``tasks`` (each a delayed (Partial, hashes) pair) into one
     merger, the hashes met in more than one partition found range by range."""
     bits = (len(tasks) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
@@ -618,7 +633,8 @@ def _merge_on_dask(dask, tasks: list, shared, progress: bool | None) -> _Merger:
         cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
         for r in range(1 << bits):
             ranges[r].append(cut[r])
-    wanted = [merged, *(dask.delayed(_repeated_across)(pieces) for pieces in ranges)]
+    wanted = [merged, *(dask.delayed(_repeated_across)(pieces, use_compiled, bits)
+                        for pieces in ranges)]
     merger, *repeated = _compute(dask, wanted, {task.key for task in tasks}, progress)
     merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
     return merger

@@ -134,3 +134,42 @@ def test_matrix_cells_are_flatnonzero_with_the_marked_zero_cells():
     assert list(zip(facility.tolist(), local.tolist(), value.tolist(), strict=True)) == [
         (1, 2, 1.5), (3, 1, 0.0), (4, 0, 2.0), (5, 3, -1.0)]
     assert matrix.sum() == 2.5  # left as it was
+
+
+def sorted_runs(rng, runs: int, size: int, shift: int) -> list[np.ndarray]:
+    """Sorted runs of hashes sharing their top ``shift`` bits (a Dask range task's pieces),
+    with values repeated across runs and within one."""
+    top = np.uint64(0x5A5A5A5A5A5A5A5A) >> np.uint64(64 - shift) << np.uint64(64 - shift) \
+        if shift else np.uint64(0)
+    made = [rng.integers(0, 2**(64 - shift), size, dtype=np.uint64) | top
+            for _ in range(runs)]
+    for j in range(1, runs):
+        made[j][: size // 50] = made[j - 1][-(size // 50):]  # across runs
+        made[j][-3:] = made[j][-4]  # within a run: not a repeat across runs on its own
+    return [np.sort(run) for run in made]
+
+
+@pytest.mark.parametrize("shift", [0, 3])
+def test_repeats_across_runs_through_the_table_are_the_sorted_ones(shift):
+    """The compiled table finds exactly the hashes that sorting every run together finds."""
+    from carbon.partitioned import _repeated_across
+
+    runs = sorted_runs(np.random.default_rng(shift), 7, 40_000, shift)
+    expected = _repeated_across(runs, run_compiled=False)
+    assert len(expected) > 6 * 790  # about 800 planted between each two runs
+    bounds = np.cumsum([0, *(len(run) for run in runs)])
+    got = compiled.repeated_across(np.concatenate(runs), bounds, shift)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_a_crowded_table_gives_way_to_sorting(monkeypatch, compiled_loops):
+    """Values crowding past a table's end (none do in practice): the sorted way answers."""
+    from carbon.partitioned import _repeated_across
+
+    runs = sorted_runs(np.random.default_rng(1), 4, 5_000, 0)
+    expected = _repeated_across(runs, run_compiled=False)
+    monkeypatch.setattr(compiled, "_SLOT_BITS", 4)
+    monkeypatch.setattr(compiled, "_SPILL", 8)
+    bounds = np.cumsum([0, *(len(run) for run in runs)])
+    assert compiled.repeated_across(np.concatenate(runs), bounds, 0) is None
+    np.testing.assert_array_equal(_repeated_across(runs, run_compiled=True), expected)
