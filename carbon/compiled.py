@@ -23,7 +23,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-__all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "codes", "hash_rows", "in_use",
+__all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "coded_cells", "codes", "hash_rows",
+           "in_use",
            "load", "matrix_cells", "pairs_used", "repeated_across", "rows_hashed_to",
            "worth_loading"]
 
@@ -122,6 +123,23 @@ def _build():
                 cell += 1
 
     @jit
+    def collect_coded(total, marked, width, rows, columns, facility_code, facility_group,
+                      lookup, facility_out, combo_out, sums_out):
+        """As ``collect`` (never clearing) over the first ``rows`` rows and ``columns``
+        columns of a matrix ``width`` wide, each cell found given its row's code
+        ``facility_code[f]`` and the code ``lookup[facility_group[f], local]``."""
+        found = 0
+        for facility in range(rows):
+            code, row, cell = facility_code[facility], facility_group[facility], facility * width
+            for local in range(columns):
+                value = total[cell + local]
+                facility_out[found] = code
+                combo_out[found] = lookup[row, local]
+                sums_out[found] = value
+                found += (value != 0) | marked[cell + local]
+        return found
+
+    @jit
     def row_hash(i, facility_hash, local_hash, facility, local, month, bits):
         """Row ``i``'s hash, as ``kernel._RowHasher`` makes it (local -1 takes the last, 0)."""
         h = facility_hash[facility[i]] ^ local_hash[local[i]]
@@ -214,7 +232,8 @@ def _build():
             used[:] = False
         return n
 
-    return SimpleNamespace(scatter=scatter, count=count, collect=collect, hashes=hashes,
+    return SimpleNamespace(scatter=scatter, count=count, collect=collect,
+                           collect_coded=collect_coded, hashes=hashes,
                            hashed_to=hashed_to, add_cells=add_cells, mark_pairs=mark_pairs,
                            repeated_in=repeated_in)
 
@@ -280,6 +299,27 @@ def matrix_cells(matrix: np.ndarray, marked: np.ndarray
     are not 0 or are ``marked`` (flat, one flag a cell), in order: ``np.flatnonzero`` and a
     division, in one pass."""
     return _collected(matrix.reshape(-1), marked, matrix.shape[1], np.int32, clear=False)
+
+
+def coded_cells(matrix: np.ndarray, marked: np.ndarray, facility_code: np.ndarray,
+                facility_group: np.ndarray, lookup: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of ``matrix`` that are not 0 or are ``marked`` (as :func:`matrix_cells`),
+    in order, as (``facility_code[row]``, ``lookup[facility_group[row], column]``, value):
+    the merge's cells under the run's facility and combination codes, in one pass. Rows past
+    ``facility_code``'s and columns past ``lookup``'s must be 0 and unmarked."""
+    total = matrix.reshape(-1)
+    cells = _compiled().count(total, marked) if len(total) else 0
+    out = (np.empty(cells + 1, dtype=np.int32), np.empty(cells + 1, dtype=lookup.dtype),
+           np.empty(cells + 1))
+    if cells:
+        found = _compiled().collect_coded(
+            total, marked, matrix.shape[1], min(matrix.shape[0], len(facility_code)),
+            min(matrix.shape[1], lookup.shape[1]), facility_code.astype(np.int32),
+            facility_group.astype(np.int64), lookup, *out)
+        if found != cells:
+            raise AssertionError("cells outside the codes given")
+    return out[0][:cells], out[1][:cells], out[2][:cells]
 
 
 def _collected(total: np.ndarray, marked: np.ndarray, n_local: int, local_type, clear: bool

@@ -158,14 +158,18 @@ class _CellSums:
         grown[:self.matrix.shape[0], :self.matrix.shape[1]] = self.matrix
         self.matrix = grown
 
+    def marked(self) -> np.ndarray:
+        """One flag a cell of the (dense) matrix: the cells with a row of quantity 0."""
+        marked = np.zeros(self.matrix.size, dtype=bool)
+        for facility, local in self.zero:
+            marked[facility.astype(np.int64) * self.matrix.shape[1] + local] = True
+        return marked
+
     def _dense_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         flat = self.matrix.reshape(-1)
         width = self.matrix.shape[1]
         if self.use_compiled:
-            marked = np.zeros(len(flat), dtype=bool)
-            for facility, local in self.zero:
-                marked[facility.astype(np.int64) * width + local] = True
-            return compiled.matrix_cells(native(self.matrix), marked)
+            return compiled.matrix_cells(native(self.matrix), self.marked())
         # int32 positions while they fit: dividing them is several times faster than int64
         index_type = np.int32 if len(flat) < 2**31 else np.int64
         present = nonzero(flat, index_type)
@@ -326,7 +330,6 @@ class _Merger:
         again only if cells were added since)."""
         if self._made is not None and self._made[0] == self.sums.changes:
             return self._made[1]
-        facility, local, quantity = self.sums.cells()
         region_code = {name: code for code, name in enumerate(self.regions.names)}
         lookup = np.full((len(self.regions.names), max(len(self.locals), 1)), -1, np.int32)
         for (region, local_code), combo in self.combo_keys.items():
@@ -334,20 +337,26 @@ class _Merger:
         # Facilities not in the table have no region: the code of "" (the table's last).
         facility_region = np.append(self.regions.codes[:-1],
                                     np.full(len(self.extra), self.regions.codes[-1]))
-        width = lookup.shape[1]
-        pair = facility_region.astype(facility.dtype)[facility] * width  # flat: no int64 pairs
-        pair += local
-        combo = lookup.reshape(-1)[pair]
-        if (combo < 0).any():
-            raise AssertionError("a cell of a combination no partition resolved")
         # Keep the ids the partitions met, in the facility table's order then first meeting.
         used = np.append(self.used, np.ones(len(self.extra), dtype=bool))
         new_code = (np.cumsum(used) - 1).astype(np.int32)
         ids = np.append(self.regions.ids[self.used],
                         np.array(list(self.extra), dtype=object))
+        if self.sums.use_compiled and self.sums.matrix is not None:
+            facility, combo, quantity = compiled.coded_cells(
+                native(self.sums.matrix), self.sums.marked(), new_code, facility_region, lookup)
+        else:
+            facility, local, quantity = self.sums.cells()
+            # flat pairs in the cells' own int32: no int64 temporaries
+            pair = facility_region.astype(facility.dtype)[facility] * lookup.shape[1]
+            pair += local
+            combo = lookup.reshape(-1)[pair]
+            facility = new_code[facility]
+        if (combo < 0).any():
+            raise AssertionError("a cell of a combination no partition resolved")
         # copy=False: pandas would otherwise copy the two int32 columns into one block
-        made = pd.DataFrame({"facility_code": new_code[facility], "combo": combo,
-                             "quantity": quantity}, copy=False), ids
+        made = pd.DataFrame({"facility_code": facility, "combo": combo, "quantity": quantity},
+                            copy=False), ids
         self._made = (self.sums.changes, made)
         return made
 

@@ -115,6 +115,22 @@ def test_compiled_merge_adds_as_add_at_does():
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
+def test_coded_cells_are_the_matrix_cells_under_the_run_codes():
+    """The merge's cells in one pass: each found cell's row coded, its (group, column) looked
+    up; the matrix may have grown past the codes (rows) and the lookup past the matrix."""
+    matrix = np.zeros((8, 4))  # rows 6 and 7: grown, never added to
+    matrix[0, 1], matrix[2, 3], matrix[5, 0] = 1.5, -2.0, 4.0
+    marked = np.zeros(matrix.size, dtype=bool)
+    marked[3 * 4 + 2] = True  # a cell whose rows were all 0
+    facility_code = np.array([0, 9, 1, 2, 9, 3])  # 9: rows never kept
+    facility_group = np.array([1, 0, 0, 1, 0, 1])
+    lookup = np.arange(10, dtype=np.int32).reshape(2, 5)  # a fifth column past the matrix
+    facility, combo, value = compiled.coded_cells(matrix, marked, facility_code,
+                                                  facility_group, lookup)
+    assert list(zip(facility.tolist(), combo.tolist(), value.tolist(), strict=True)) == [
+        (0, 6, 1.5), (1, 3, -2.0), (2, 7, 0.0), (3, 5, 4.0)]
+
+
 def test_pairs_used_are_the_distinct_region_and_local_pairs():
     rng = np.random.default_rng(8)
     facility_region = rng.integers(0, 5, 60).astype(np.int16)
