@@ -84,19 +84,26 @@ class FacilityRegions:
         self.position = {facility: i for i, facility in enumerate(self.ids)}
         self.codes = codes  # one per facility, then the code of "" for unknown ids (-1)
         self._last: tuple | None = None  # (a dictionary, what dictionary() made of it)
+        self._last_positions: tuple | None = None  # (ids, their positions)
         self._lock = threading.Lock()
 
     def __getstate__(self) -> dict:  # travels to Dask workers without its lock
-        return {**self.__dict__, "_lock": None, "_last": None}
+        return {**self.__dict__, "_lock": None, "_last": None, "_last_positions": None}
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state, _lock=threading.Lock())
 
     def positions(self, facility_ids) -> np.ndarray:
-        """Position of each id in the facility table, -1 where it is not there."""
+        """Position of each id in the facility table, -1 where it is not there (a partition's
+        ids come again to the merge: the same array, looked up once)."""
+        last = self._last_positions
+        if last is not None and last[0] is facility_ids:
+            return last[1].copy()
         get = self.position.get
-        return np.fromiter((get(f, -1) for f in facility_ids), dtype=np.int64,
-                           count=len(facility_ids))
+        found = np.fromiter((get(f, -1) for f in facility_ids), dtype=np.int64,
+                            count=len(facility_ids))
+        self._last_positions = (facility_ids, found.copy())
+        return found
 
     def of(self, facility_ids) -> np.ndarray:
         """Region code of each id; facilities not in the table have no region ("")."""
