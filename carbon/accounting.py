@@ -20,8 +20,7 @@ from .errors import FactorFallbackWarning, InputError, ParameterError
 from .factors import Factor, Library, Profile, library
 from .inventory import CELL_CHUNK, Inventory, RowLevel
 from .io import EXCEL_SUFFIXES, Table, read_table, workbook_sheets
-from .kernel import (FacilityRegions, Rows, aggregate, encode_rows, native,
-                     start_duplicate_check)
+from .kernel import FacilityRegions, Rows, aggregate, encode_rows, native, start_duplicate_check
 from .resolve import Coefficients, Resolver
 from .tables import read_facilities, read_transfers, read_user_factors, user_activity_keys
 from .units import check_gwp_set

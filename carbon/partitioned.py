@@ -5,8 +5,9 @@ a partition leaves behind: its cells under its own dictionary codes (quantity pe
 local combination when summing shrinks them, else its good rows themselves), the combinations
 it resolved, its rejected rows, and its rows' 64-bit hashes, sorted. The merge maps the codes
 to the run's (facility ids through one dict built per run, combinations through a dict) and
-adds the cells into one facility x combination matrix. The hashes, compared range of values by range of values, find rows met in more than
-one partition; only then are the partitions holding one read again and compared exactly.
+adds the cells into one facility x combination matrix. The hashes, compared range of values by
+range of values, find rows met in more than one partition; only then are the partitions
+holding one read again and compared exactly.
 Streaming keeps the hashes (8 bytes a row) and the matrix, whatever the number of rows; on
 Dask each range of hashes is a task of its own, so no worker holds them all.
 """
