@@ -108,7 +108,6 @@ class _CellSums:
         self.sums = np.array([])
         self.buffer: list[tuple[np.ndarray, np.ndarray]] = []
         self.buffered = 0
-        self.changes = 0  # additions so far: what the merger's cells were made from
 
     def add(self, facility_map: np.ndarray, facility: np.ndarray, local_map: np.ndarray,
             local: np.ndarray, quantity: np.ndarray) -> None:
@@ -116,7 +115,6 @@ class _CellSums:
         codes, which ``facility_map`` and ``local_map`` turn into the run's."""
         if not len(facility):
             return
-        self.changes += 1
         if self.matrix is not None:
             self._fit(int(facility_map.max()) + 1, int(local_map.max()) + 1)
         if self.matrix is None:
@@ -229,7 +227,6 @@ class _Merger:
         self.repeated = np.empty(0, dtype=np.uint64)  # hashes of more than one partition
         self.failed: list[int] = []
         self.fallbacks: set = set()
-        self._made: tuple | None = None  # (sums.changes, cells()) when last made
 
     @property
     def rows(self) -> int:
@@ -325,10 +322,7 @@ class _Merger:
         self.gases.append(ours.assign(combo=code[ours["combo"].to_numpy()]))
 
     def cells(self) -> tuple[pd.DataFrame, np.ndarray]:
-        """The cells (facility_code, combo, quantity) and the facility ids they code (made
-        again only if cells were added since)."""
-        if self._made is not None and self._made[0] == self.sums.changes:
-            return self._made[1]
+        """The cells (facility_code, combo, quantity) and the facility ids they code."""
         region_code = {name: code for code, name in enumerate(self.regions.names)}
         lookup = np.full((len(self.regions.names), max(len(self.locals), 1)), -1, np.int32)
         for (region, local_code), combo in self.combo_keys.items():
@@ -354,10 +348,8 @@ class _Merger:
         if (combo < 0).any():
             raise AssertionError("a cell of a combination no partition resolved")
         # copy=False: pandas would otherwise copy the two int32 columns into one block
-        made = pd.DataFrame({"facility_code": facility, "combo": combo, "quantity": quantity},
+        return pd.DataFrame({"facility_code": facility, "combo": combo, "quantity": quantity},
                             copy=False), ids
-        self._made = (self.sums.changes, made)
-        return made
 
 
 def _repeated_across(runs: list[np.ndarray], run_compiled: bool, shift: int = 0
@@ -646,9 +638,7 @@ def _merge_on_dask(dask, tasks: list, shared, use_compiled: bool, progress: bool
         cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
         for r in range(1 << bits):
             ranges[r].append(cut[r])
-    # The merged cells are made while the ranges are checked (the lenient take-back of
-    # copies across partitions, rare, makes them again).
-    wanted = [dask.delayed(_with_cells)(merged),
+    wanted = [merged,
               *(dask.delayed(_repeated_across)(pieces, use_compiled, bits) for pieces in ranges)]
     merger, *repeated = _compute(dask, wanted, {task.key for task in tasks}, progress)
     merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
@@ -723,11 +713,6 @@ def _new_merger(setup: Setup) -> _Merger:
 
 def _merge(merger: _Merger, part: Partial) -> _Merger:
     return merger.add(part)
-
-
-def _with_cells(merger: _Merger) -> _Merger:
-    merger.cells()
-    return merger
 
 
 def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
