@@ -196,23 +196,23 @@ def _build():
             seen[at(facility_region[at(facility[i])] * n_local + local[i])] = True
 
     @jit
-    def repeated_in(runs, shift, sub_bits, slot_bits, table, used, owner, found):
-        """Values met in more than one of the sorted ``runs`` (a typed list) into ``found``
-        (each once); how many, or -1 if a table overflowed.
+    def repeated_in(values, bounds, shift, sub_bits, slot_bits, table, used, owner, found):
+        """Values met in more than one of the sorted runs ``values[bounds[j]:bounds[j + 1]]``
+        into ``found`` (each once); how many, or -1 if a table overflowed.
 
         Every value shares its top ``shift`` bits. The next ``sub_bits`` cut the values into
         ranges, taken in turn from every run (one cursor a run); the ``slot_bits`` after
         those are a value's slot in an open-addressing table small enough for the core's
         cache, which each run, sorted, fills front to back."""
-        cursor = np.zeros(len(runs), dtype=np.int64)
+        runs = len(bounds) - 1
+        cursor = bounds[:-1].copy()
         limit = len(table)
         top = np.uint64(64) - sub_bits
         slot_shift = np.uint64(64) - slot_bits
         n = 0
         for sub in range(1 << sub_bits):
-            for run in range(len(runs)):
-                values = runs[run]
-                i, end = cursor[run], len(values)
+            for run in range(runs):
+                i, end = cursor[run], bounds[run + 1]
                 while i < end:
                     h = values[i]
                     rest = h << shift
@@ -387,19 +387,15 @@ _SPILL = 1 << 12
 _RANGE_VALUES, _SLOT_BITS = 1 << 14, 16
 
 
-def repeated_across(runs: list[np.ndarray], shift: int) -> np.ndarray | None:
-    """The values met in more than one of the sorted ``runs`` (uint64), which all share their
-    top ``shift`` bits: each once, in order. One pass through a small table, where sorting
-    every run together costs twice as much or more (and a copy of them all). None in the
+def repeated_across(values: np.ndarray, bounds: np.ndarray, shift: int) -> np.ndarray | None:
+    """The values met in more than one of the sorted runs ``values[bounds[j]:bounds[j + 1]]``,
+    which all share their top ``shift`` bits: each once, in order. One pass through a small
+    table, where sorting every run together costs twice as much or more. None in the
     (unlikely) event that values crowd past a table's end: the caller sorts instead."""
-    from numba.typed import List
-
-    values = sum(len(run) for run in runs)
-    sub_bits = max(1, (values // _RANGE_VALUES).bit_length())
+    sub_bits = max(1, (len(values) // _RANGE_VALUES).bit_length())
     size = (1 << _SLOT_BITS) + _SPILL
-    found = np.empty(values, dtype=np.uint64)
-    n = _compiled().repeated_in(List(np.ascontiguousarray(run) for run in runs),
-                                np.uint64(shift),
+    found = np.empty(len(values), dtype=np.uint64)
+    n = _compiled().repeated_in(values, bounds.astype(np.int64), np.uint64(shift),
                                 np.uint64(sub_bits), np.uint64(_SLOT_BITS),
                                 np.empty(size, dtype=np.uint64), np.zeros(size, dtype=bool),
                                 np.empty(size, dtype=np.int32), found)

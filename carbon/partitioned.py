@@ -262,7 +262,9 @@ class _Merger:
 
     def close(self) -> _Merger:
         """Find the hashes met in more than one partition; the hashes themselves go."""
-        self.repeated = _repeated_across(self.runs, self.sums.use_compiled)
+        stored = self._store is not None and self._stored == sum(len(run) for run in self.runs)
+        self.repeated = _repeated_across(self.runs, self.sums.use_compiled,
+                                         joined=self._store[:self._stored] if stored else None)
         self.runs, self._store = [], None
         return self
 
@@ -352,21 +354,24 @@ class _Merger:
                             copy=False), ids
 
 
-def _repeated_across(runs: list[np.ndarray], run_compiled: bool, shift: int = 0
-                     ) -> np.ndarray:
+def _repeated_across(runs: list[np.ndarray], run_compiled: bool, shift: int = 0,
+                     joined: np.ndarray | None = None) -> np.ndarray:
     """Hashes found in more than one of the sorted ``runs``, sorted and distinct.
 
     In a run that uses :mod:`carbon.compiled`, one pass through a small table
-    (:func:`carbon.compiled.repeated_across`; the runs share their top ``shift`` bits).
-    Otherwise one range of values at a time (about 2^18 hashes), so no array as long as all
-    the runs together is made and every sort stays in the CPU's cache.
+    (:func:`carbon.compiled.repeated_across`; the runs share their top ``shift`` bits, and
+    ``joined``, when given, is the runs one after another). Otherwise one range of values at
+    a time (about 2^18 hashes), so no array as long as all the runs together is made and
+    every sort stays in the CPU's cache.
     """
     runs = [run for run in runs if len(run)]
     if len(runs) < 2:
         return np.empty(0, dtype=np.uint64)
     rows = sum(len(run) for run in runs)
     if compiled.in_use(rows, run_compiled):
-        found = compiled.repeated_across(runs, shift)
+        bounds = np.cumsum([0, *(len(run) for run in runs)])
+        found = compiled.repeated_across(np.concatenate(runs) if joined is None else joined,
+                                         bounds, shift)
         if found is not None:
             return found
     bits = (rows >> 18).bit_length()

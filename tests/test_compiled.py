@@ -173,7 +173,8 @@ def test_repeats_across_runs_through_the_table_are_the_sorted_ones(shift):
     runs = sorted_runs(np.random.default_rng(shift), 7, 40_000, shift)
     expected = _repeated_across(runs, run_compiled=False)
     assert len(expected) > 6 * 790  # about 800 planted between each two runs
-    got = compiled.repeated_across(runs, shift)
+    bounds = np.cumsum([0, *(len(run) for run in runs)])
+    got = compiled.repeated_across(np.concatenate(runs), bounds, shift)
     np.testing.assert_array_equal(got, expected)
 
 
@@ -185,5 +186,6 @@ def test_a_crowded_table_gives_way_to_sorting(monkeypatch, compiled_loops):
     expected = _repeated_across(runs, run_compiled=False)
     monkeypatch.setattr(compiled, "_SLOT_BITS", 4)
     monkeypatch.setattr(compiled, "_SPILL", 8)
-    assert compiled.repeated_across(runs, 0) is None
+    bounds = np.cumsum([0, *(len(run) for run in runs)])
+    assert compiled.repeated_across(np.concatenate(runs), bounds, 0) is None
     np.testing.assert_array_equal(_repeated_across(runs, run_compiled=True), expected)
