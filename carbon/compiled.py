@@ -1,10 +1,12 @@
 """Compiled loops over every row (numba) for the passes NumPy cannot fuse, run without the GIL.
 
-Two passes: adding each row's quantity into its (facility, local combination) cell, and the
-duplicate check's row hashes (made, and made again to find the rows of repeated ones). NumPy
-does each in several passes with full-size temporaries, or holds the GIL throughout
+The passes: adding each row's quantity into its (facility, local combination) cell, and
+finding the cells; the duplicate check's row hashes (made, and made again to find the rows of
+repeated ones); the (region, combination) pairs the cells use; and for partitions, the merge's
+additions, its cells under the run's codes, and the hashes met in more than one partition.
+NumPy does each in several passes with full-size temporaries, or holds the GIL throughout
 (``np.add.at``); compiled, each is one loop that the engine's second thread, or Dask's other
-threads, run alongside. A partition of 10^6 rows is accounted in a quarter less time.
+threads, run alongside.
 
 numba is optional (``pip install "parkcarbon[fast]"``). Loading the loops costs about 0.6 s
 per process (numba's import and start-up; the first time on a machine, compiling adds about
@@ -24,8 +26,7 @@ from types import SimpleNamespace
 import numpy as np
 
 __all__ = ["LOAD_ROWS", "MIN_ROWS", "add_cells", "cell_sums", "coded_cells", "codes", "hash_rows",
-           "in_use",
-           "load", "matrix_cells", "pairs_used", "repeated_across", "rows_hashed_to",
+           "in_use", "load", "matrix_cells", "pairs_used", "repeated_across", "rows_hashed_to",
            "worth_loading"]
 
 #: Tables of fewer rows use the NumPy passes (tests set 0 to run these on small tables).
@@ -378,13 +379,10 @@ def pairs_used(facility_region: np.ndarray, facility: np.ndarray, local: np.ndar
     return np.flatnonzero(seen)
 
 
-#: Slots past the table's power of two that a run of taken slots may spill into.
-_SPILL = 1 << 12
-
-
 #: Values per range that :func:`repeated_across` puts through its table at a time, and the
-#: table's slots: a quarter full, and (13 bytes a slot) within a core's cache.
-_RANGE_VALUES, _SLOT_BITS = 1 << 14, 16
+#: table's slots: a quarter full, and (13 bytes a slot) within a core's cache; slots past
+#: the power of two that a run of taken slots may spill into.
+_RANGE_VALUES, _SLOT_BITS, _SPILL = 1 << 14, 16, 1 << 12
 
 
 def repeated_across(values: np.ndarray, bounds: np.ndarray, shift: int) -> np.ndarray | None:
