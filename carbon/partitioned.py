@@ -721,8 +721,9 @@ def _merge(merger: _Merger, part: Partial) -> _Merger:
 
 
 def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
-    """Sorted hashes cut into 2^bits ranges by their top bits (copies: each travels alone)."""
-    return [hashes[a:b].copy() for a, b in itertools.pairwise(_range_cuts(hashes, bits))]
+    """Sorted hashes cut into 2^bits ranges by their top bits. Views: a range task
+    concatenates its pieces anyway, and ``dask.distributed`` sends only a view's own bytes."""
+    return [hashes[a:b] for a, b in itertools.pairwise(_range_cuts(hashes, bits))]
 
 
 _LABEL = "<activities table>"
