@@ -80,19 +80,24 @@ def arrow_frame(table) -> pd.DataFrame:
     A dictionary-encoded text column (Parquet's own encoding of a repetitive column) becomes a
     categorical straight from its dictionary indices: pyarrow's own conversion checks every
     code against the dictionary, a quarter of the time a row group takes to account. Every
-    other column is converted by pyarrow.
+    other column is converted by pyarrow, a block each, so a number column without missing
+    values stays Arrow's own memory. The frame is made in one go, not column by column:
+    ``DataFrame.insert`` copies what it inserts (three quarters of the conversion's time).
     """
     import pyarrow as pa
 
     dictionaries = [name for name, kind in zip(table.column_names, table.schema.types,
                                                strict=True)
                     if pa.types.is_dictionary(kind) and _is_text(kind.value_type)]
-    if not dictionaries or len(set(table.column_names)) < len(table.column_names):
+    stored_index = [name for name in (table.schema.pandas_metadata or {}).get("index_columns", [])
+                    if isinstance(name, str)]  # an index kept as columns: pyarrow rebuilds it
+    if (not dictionaries or stored_index
+            or len(set(table.column_names)) < len(table.column_names)):
         return table.to_pandas()
-    frame = table.drop_columns(dictionaries).to_pandas()
-    for name in dictionaries:
-        frame.insert(table.column_names.index(name), name, _categorical(table.column(name)))
-    return frame
+    rest = table.drop_columns(dictionaries).to_pandas(split_blocks=True)
+    columns = {name: _categorical(table.column(name)) if name in dictionaries else rest[name]
+               for name in table.column_names}
+    return pd.DataFrame(columns, index=rest.index, copy=False)
 
 
 def _is_text(kind) -> bool:

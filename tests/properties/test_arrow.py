@@ -70,6 +70,16 @@ def test_arrow_frame_keeps_pandas_index_and_plain_columns():
     assert_same_frame(pa.Table.from_pandas(frame))
 
 
+def test_arrow_frame_keeps_column_order_range_index_and_number_types():
+    """Number columns between text ones keep their place, dtype and missing cells; a range
+    index stored as metadata comes back."""
+    frame = pd.DataFrame({"year": pd.array([2022, 2023, 2022], dtype="int16"),
+                          "facility": pd.Categorical(["A", "B", "A"]),
+                          "quantity": [1.5, None, 3.0], "month": pd.array([1, 2, 3], "int8"),
+                          "unit": pd.Categorical(["t", "t", "kg"])}, index=pd.RangeIndex(5, 8))
+    assert_same_frame(pa.Table.from_pandas(frame))
+
+
 @given(activities_frames(max_rows=MAX_ROWS), st.integers(1, 3), st.booleans())
 def test_an_arrow_table_is_accounted_as_its_dataframe(frame, chunks, dictionary):
     table = arrow_table(frame, chunks, dictionary)
