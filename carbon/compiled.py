@@ -183,12 +183,17 @@ def _build():
         return n
 
     @jit
-    def add_cells(total, width, facility_map, facility, local_map, local, quantity):
-        """Add each cell's quantity into a facility x combination matrix (flat), its codes
-        mapped to the matrix's."""
+    def positions(out, width, facility_map, facility, local_map, local):
+        """Each cell's position in a facility x combination matrix (flat) ``width`` wide, its
+        codes mapped to the matrix's."""
         for i in range(len(facility)):
-            total[at(facility_map[at(facility[i])] * width + local_map[at(local[i])])] += \
-                quantity[i]
+            out[i] = facility_map[at(facility[i])] * width + local_map[at(local[i])]
+
+    @jit
+    def add_at(total, position, quantity):
+        """``total[position] += quantity``, one by one."""
+        for i in range(len(position)):
+            total[at(position[i])] += quantity[i]
 
     @jit
     def mark_pairs(seen, facility_region, facility, local, n_local):
@@ -239,7 +244,8 @@ def _build():
 
     return SimpleNamespace(scatter=scatter, count=count, collect=collect,
                            collect_coded=collect_coded, hashes=hashes,
-                           hashed_to=hashed_to, add_cells=add_cells, mark_pairs=mark_pairs,
+                           hashed_to=hashed_to, positions=positions, add_at=add_at,
+                           mark_pairs=mark_pairs,
                            repeated_in=repeated_in)
 
 
@@ -362,12 +368,30 @@ def rows_hashed_to(found: np.ndarray, flags: np.ndarray, low: int, values: np.nd
                                  np.uint64(shift))
 
 
+#: Cells per step of :func:`add_cells`: their positions (512 KiB) stay in the core's cache.
+ADD_CHUNK = 1 << 16
+
+
 def add_cells(matrix: np.ndarray, facility_map: np.ndarray, facility: np.ndarray,
               local_map: np.ndarray, local: np.ndarray, quantity: np.ndarray) -> None:
     """``matrix[facility_map[facility], local_map[local]] += quantity``, cell by cell
-    (``np.add.at``, without the GIL or the mapped codes' temporaries)."""
-    _compiled().add_cells(matrix.reshape(-1), matrix.shape[1], facility_map.astype(np.int64),
-                          codes(facility), local_map.astype(np.int64), local, quantity)
+    (``np.add.at``, without the GIL or full-length temporaries).
+
+    A chunk's positions first, then the additions: with the two lookups in the same loop as
+    the addition, the CPU kept fewer of the matrix's cache misses in flight, and the loop
+    took 1.5 to 2 times as long. (The two loops fused into one compiled function were as
+    slow again: hence one call each per chunk.)"""
+    kernels = _compiled()
+    flat, width = matrix.reshape(-1), matrix.shape[1]
+    facility_map, local_map = facility_map.astype(np.int64), local_map.astype(np.int64)
+    facility = codes(facility)
+    out = np.empty(min(len(facility), ADD_CHUNK), dtype=np.int64)
+    for start in range(0, len(facility), ADD_CHUNK):
+        stop = min(start + ADD_CHUNK, len(facility))
+        position = out[:stop - start]
+        kernels.positions(position, width, facility_map, facility[start:stop], local_map,
+                          local[start:stop])
+        kernels.add_at(flat, position, quantity[start:stop])
 
 
 def pairs_used(facility_region: np.ndarray, facility: np.ndarray, local: np.ndarray,
