@@ -582,9 +582,10 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
                  ) -> Inventory:
     """Account on Dask: a ``dask.dataframe.DataFrame``, or a Parquet file or folder.
 
-    The factor library and the checked facility and factor tables travel to the workers once
-    (as one delayed object). Each partition is accounted independently by the same kernel. Its
-    cells are merged by a chain of tasks, each as soon as it is ready; its sorted row hashes
+    The factor library and the checked facility and factor tables travel to the workers once.
+    Each partition is accounted independently by the same kernel. Its cells are merged by a
+    chain of tasks, each as soon as it is ready, and a partition waits for the merge of an
+    earlier one, so only a few partitions' results are held at a time; its sorted row hashes
     are cut into ranges of values, and one task per range finds the hashes met in more than
     one partition, so no worker ever holds every hash.
 
@@ -603,21 +604,18 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     from_path = isinstance(source, (str, Path))
     parts = parquet_partitions(source) if from_path else []
     setup.expect_rows(sum(_row_group_rows(parts)) if from_path else None)
-    # Named, not tokenised: hashing the library and the facility table would cost more than
-    # the first partition.
-    shared = dask.delayed(setup, name=f"parkcarbon-setup-{uuid.uuid4().hex}")
+    graph = _RunGraph(setup)
     if from_path:
-        tasks = [dask.delayed(_row_group_task, nout=2)(i, file, group, shared)
-                 for i, (file, group) in enumerate(parts)]
-        merger = _merge_on_dask(dask, tasks, shared, setup.use_compiled, progress)
-
+        for file, group in parts:
+            graph.add_row_group(file, group)
+    else:
+        graph.add_frame_partitions(source.to_delayed())
+    merger = graph.compute(dask, progress)
+    if from_path:
         def reload(i: int) -> Table:
             return _read_row_group(*parts[i])
 
         return inventory_of(merger, reload, setup, _computed(transfers))
-    tasks = [dask.delayed(_partition_task, nout=2)(i, part, shared)
-             for i, part in enumerate(source.to_delayed())]
-    merger = _merge_on_dask(dask, tasks, shared, setup.use_compiled, progress)
     offsets = np.cumsum([0, *merger.sizes[:-1]])
 
     def reload(i: int) -> Table:
@@ -631,23 +629,95 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     return inventory_of(merger, reload, setup, _computed(transfers))
 
 
-def _merge_on_dask(dask, tasks: list, shared, use_compiled: bool, progress: bool | None
-                   ) -> _Merger:
-    """Compute the partition ``tasks`` (each a delayed (Partial, hashes) pair) into one
-    merger, the hashes met in more than one partition found range by range."""
-    bits = (len(tasks) - 1).bit_length() // 2  # about sqrt(partitions) ranges of hashes
-    merged = dask.delayed(_new_merger)(shared)
-    ranges: list[list] = [[] for _ in range(1 << bits)]
-    for partial, hashes in tasks:
-        merged = dask.delayed(_merge)(merged, partial)
-        cut = dask.delayed(_cut, nout=1 << bits)(hashes, bits)
-        for r in range(1 << bits):
-            ranges[r].append(cut[r])
-    wanted = [merged,
-              *(dask.delayed(_repeated_across)(pieces, use_compiled, bits) for pieces in ranges)]
-    merger, *repeated = _compute(dask, wanted, {task.key for task in tasks}, progress)
-    merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
-    return merger
+def _tasks_at_once() -> int:
+    """How many tasks the scheduler ``dask.compute`` will use runs at once."""
+    import dask.local
+    import dask.system
+    import dask.threaded
+    from dask.base import get_scheduler
+    from dask.delayed import Delayed
+
+    scheduler = get_scheduler() or Delayed.__dask_scheduler__
+    if scheduler is dask.local.get_sync:
+        return 1
+    if scheduler is dask.threaded.get:
+        return dask.config.get("num_workers", None) or dask.system.CPU_COUNT
+    client = getattr(scheduler, "__self__", None)
+    if type(client).__module__.startswith("distributed"):
+        return max(sum(client.nthreads().values()), 1)
+    return dask.system.CPU_COUNT
+
+
+class _RunGraph:
+    """One run's Dask graph, written as a dict of tasks (``dask.delayed`` took 20 ms to build
+    it for ten partitions, while nothing else ran).
+
+    Partition ``i`` waits for the merge of partition ``i - ahead`` (``ahead``: one more than
+    the tasks the scheduler runs at once), so at most ``ahead`` partitions' results wait for
+    the merge, however many partitions there are: left to itself, Dask's ordering ran every
+    partition of a graph of 100 before the first merge. The setup is data of the graph
+    (on a cluster, it travels to each worker once).
+    """
+
+    def __init__(self, setup: Setup) -> None:
+        self.prefix = f"parkcarbon-{uuid.uuid4().hex}"  # named, not tokenised: hashing the
+        self.ahead = _tasks_at_once() + 1              # tables would cost more than a task
+        self.setup = setup
+        self.tasks: dict = {self.key("setup"): setup}
+        self.partitions: list = []  # the keys of the (Partial, hashes) pairs, in order
+
+    def key(self, name: str, *index: int):
+        return (f"{self.prefix}-{name}", *index) if index else f"{self.prefix}-{name}"
+
+    def _add(self, task: tuple) -> None:
+        """Partition ``i``'s task: ``task`` and its arguments, then the setup and the merge it
+        waits for."""
+        i = len(self.partitions)
+        after = self.key("merged", i - self.ahead) if i >= self.ahead else None
+        self.tasks[self.key("partition", i)] = (*task, self.key("setup"), after)
+        self.partitions.append(self.key("partition", i))
+
+    def add_row_group(self, file: Path, group: int) -> None:
+        self._add((_row_group_task, len(self.partitions), file, group))
+
+    def add_frame_partitions(self, parts: list) -> None:
+        from dask.highlevelgraph import HighLevelGraph
+
+        self.tasks.update(HighLevelGraph.merge(*(part.dask for part in parts)))
+        for part in parts:
+            self._add((_partition_task, len(self.partitions), part.key))
+
+    def compute(self, dask, progress: bool | None) -> _Merger:
+        """The merger of every partition, in order, with the hashes met in more than one
+        found range of values by range (about sqrt(partitions) ranges)."""
+        from operator import getitem
+
+        from dask.delayed import Delayed
+
+        if not self.partitions:  # a Parquet file without row groups
+            return _Merger(self.setup.regions, use_compiled=self.setup.use_compiled)
+        tasks, key = self.tasks, self.key
+        bits = (len(self.partitions) - 1).bit_length() // 2
+        merged = None
+        for i, partition in enumerate(self.partitions):
+            # The pair is split by tasks of its own: the hashes need not travel to the merge.
+            tasks[key("cells", i)] = (getitem, partition, 0)
+            tasks[key("hashes", i)] = (getitem, partition, 1)
+            tasks[key("merger", i)] = (_merge, merged, key("cells", i), key("setup"))
+            merged = key("merger", i)
+            tasks[key("merged", i)] = (_merged, merged)
+            tasks[key("cut", i)] = (_cut, key("hashes", i), bits)
+            for r in range(1 << bits):
+                tasks[key("piece", i, r)] = (getitem, key("cut", i), r)
+        ranges = [key("repeated", r) for r in range(1 << bits)]
+        for r, range_key in enumerate(ranges):
+            tasks[range_key] = (_repeated_across,
+                                [key("piece", i, r) for i in range(len(self.partitions))],
+                                self.setup.use_compiled, bits)
+        merger, *repeated = _compute(dask, [Delayed(k, tasks) for k in (merged, *ranges)],
+                                     set(self.partitions), progress)
+        merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
+        return merger
 
 
 def _compute(dask, wanted: list, partition_keys: set, progress: bool | None) -> list:
@@ -712,12 +782,15 @@ def local_cluster(workers: int):
         return LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
 
 
-def _new_merger(setup: Setup) -> _Merger:
-    return _Merger(setup.regions, use_compiled=setup.use_compiled)
-
-
-def _merge(merger: _Merger, part: Partial) -> _Merger:
+def _merge(merger: _Merger | None, part: Partial, setup: Setup) -> _Merger:
+    """The merger with ``part`` added (the first partition's makes it)."""
+    if merger is None:
+        merger = _Merger(setup.regions, use_compiled=setup.use_compiled)
     return merger.add(part)
+
+
+def _merged(merger: _Merger) -> None:
+    """Nothing: a partition that waits for it waits for a merge, not for the merger."""
 
 
 def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
@@ -729,9 +802,10 @@ def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
 _LABEL = "<activities table>"
 
 
-def _partition_task(index: int, part: pd.DataFrame, setup: Setup
+def _partition_task(index: int, part: pd.DataFrame, setup: Setup, after=None
                     ) -> tuple[Partial, np.ndarray]:
-    """A partition's cells and its sorted row hashes, which go their separate ways."""
+    """A partition's cells and its sorted row hashes, which go their separate ways
+    (``after``: the merge this task waits for; see :class:`_RunGraph`)."""
     # No warnings here: fallbacks travel back in the Partial and the client warns once
     # (warnings.catch_warnings is process-global, so it must not be used in worker threads).
     # The duplicate check runs in this thread: Dask's other threads keep the cores busy.
@@ -739,7 +813,7 @@ def _partition_task(index: int, part: pd.DataFrame, setup: Setup
                                            setup, background=False))
 
 
-def _row_group_task(index: int, file: Path, group: int, setup: Setup
+def _row_group_task(index: int, file: Path, group: int, setup: Setup, after=None
                     ) -> tuple[Partial, np.ndarray]:
     """A Parquet row group read and accounted on a worker: cells and hashes, as above."""
     return _split_hashes(account_partition(index, _read_row_group(file, group), setup,

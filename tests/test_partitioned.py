@@ -25,6 +25,7 @@ from carbon.errors import DuplicateRowError, InvalidQuantityError, NotAvailableE
 from carbon.partitioned import account_dask, account_parquet, local_cluster
 from carbon.resources import data_dir
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 
 PARK = data_dir("examples") / "sample_park"
@@ -250,6 +251,36 @@ def test_dask_progress_counts_partitions_on_stderr(park, tmp_path, monkeypatch, 
     assert groups == 8 and bars[0].total == bars[0].n == groups
     out = capsys.readouterr()
     assert out.out == "" and f"{groups}/{groups}" in out.err
+
+
+@pytest.mark.parametrize("scheduler", ["sync", "threads"])
+@pytest.mark.parametrize("source", ["folder", "dataframe"])
+def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler, source):
+    """However many partitions, at most ``ahead`` (one more than the tasks run at once) have
+    results waiting for the merge: Dask's own ordering ran every partition of a graph of 100
+    before the first merge, holding all their cells and hashes."""
+    from dask.callbacks import Callback
+
+    frame = pd.concat([park["activities"].assign(quantity=lambda f, k=k: pd.to_numeric(
+        f["quantity"]) * k) for k in (1, 2, 3, 4)], ignore_index=True)  # no row repeats
+    data = (write_row_groups(frame, tmp_path / "activities.parquet", rows_per_group=500)
+            if source == "folder" else dd.from_pandas(frame, npartitions=25, sort=False))
+    done: list[str] = []
+
+    class Record(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id) -> None:
+            name = key[0] if isinstance(key, tuple) else key
+            if name.endswith(("-partition", "-merged")):
+                done.append(name.rsplit("-", 1)[1])
+
+    with dask.config.set(scheduler=scheduler), Record(), \
+            pytest.warns(carbon.FactorFallbackWarning):
+        got = account_dask(data, facilities=park["facilities"]).summary()
+    with pytest.warns(carbon.FactorFallbackWarning):
+        assert close(got, carbon.account(frame, facilities=park["facilities"]).summary())
+    ahead = (1 if scheduler == "sync" else dask.system.CPU_COUNT) + 1
+    waiting = np.cumsum([1 if name == "partition" else -1 for name in done])
+    assert done.count("partition") == 25 and waiting.max() <= ahead
 
 
 def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
