@@ -156,7 +156,7 @@ def account_rows(table: Table, setup: Setup, duplicates: bool = True,
     pending = (start_duplicate_check(rows, bad, keep_hashes, background, setup.use_compiled)
                if duplicates else None)
     cells = _cells(rows, good, setup.use_compiled, merging)
-    combos = _resolve(rows, cells, setup.resolver, setup.use_compiled)
+    combos = _resolve(rows, cells, setup.resolver, setup.use_compiled, tables=not merging)
     if not merging:
         cells["combo"] = combos.cell_combo(rows, cells)
     hashes = None
@@ -219,9 +219,12 @@ def _workbook_companions(activities, facilities, transfers, factors):
 
 @dataclass
 class _Combos:
-    table: pd.DataFrame  # one row per resolved (region, local combination)
-    gases: pd.DataFrame  # one row per combination and gas
+    table: pd.DataFrame | None  # one row per resolved (region, local combination)
+    gases: pd.DataFrame | None  # one row per combination and gas
     lookup: np.ndarray  # (region code x n_local + local) -> combination, -1 if unresolved
+    region: np.ndarray  # each combination's region code
+    local: np.ndarray  # and local combination code
+    coefficients: list[Coefficients]  # and coefficients (shared by the resolver's memo)
 
     def cell_combo(self, rows: Rows, cells: pd.DataFrame) -> np.ndarray:
         out = np.empty(len(cells), dtype=np.int32)
@@ -254,13 +257,13 @@ def _pairs_used(rows: Rows, cells: pd.DataFrame, run_compiled: bool) -> np.ndarr
     return np.flatnonzero(seen)
 
 
-def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver, run_compiled: bool
-             ) -> _Combos:
+def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver, run_compiled: bool,
+             tables: bool = True) -> _Combos:
     """Resolve every distinct (region, local combination) that good rows use, once each.
 
     A combination that cannot be resolved (no factor, a unit that does not fit) becomes a
-    problem on each of its rows. The tables are built a column at a time: a partition has a
-    few hundred combinations, and per-record dicts cost more than resolving them (memoised).
+    problem on each of its rows. ``tables=False`` leaves out the combination and gas tables
+    (:func:`combo_tables`): a merge makes them for the combinations it has not met yet.
     """
     n_local = max(len(rows.locals), 1)
     size = len(rows.region_names) * n_local
@@ -287,22 +290,27 @@ def _resolve(rows: Rows, cells: pd.DataFrame, resolver: Resolver, run_compiled: 
     pairs, region_of, local_of = pairs[resolved], region_of[resolved], local_of[resolved]
     lookup = np.full(size, -1, dtype=np.int32)
     lookup[pairs] = np.arange(len(pairs), dtype=np.int32)
-    return _Combos(*_combo_tables(rows, region_of, local_of, found, resolver), lookup)
+    made = (combo_tables(rows.locals, rows.region_names, region_of, local_of, found,
+                         resolver.lib) if tables else (None, None))
+    return _Combos(*made, lookup, region_of, local_of, found)
 
 
-def _combo_tables(rows: Rows, region_of: np.ndarray, local_of: np.ndarray,
-                  found: list[Coefficients], resolver: Resolver
-                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The combination table (one row per resolved pair) and its gases."""
+def combo_tables(locals_: pd.DataFrame, region_names: np.ndarray, region_of: np.ndarray,
+                 local_of: np.ndarray, found: list[Coefficients], lib: Library
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The combination table (one row per resolved (region, local combination) pair, whose
+    codes index ``region_names`` and ``locals_``) and its gases. Built a column at a time: a
+    partition has a few hundred combinations, and per-record dicts cost more than resolving
+    them."""
     def local(column: str) -> list:
-        return rows.locals[column].to_numpy()[local_of].tolist()
+        return locals_[column].to_numpy()[local_of].tolist()
 
-    to_canonical = rows.locals["to_canonical"].to_numpy(dtype=float)[local_of]
+    to_canonical = locals_["to_canonical"].to_numpy(dtype=float)[local_of]
     activities = local("activity")
     table = pd.DataFrame({
         "activity": activities, "unit": local("unit"), "dimension": local("dimension"),
-        "to_canonical": to_canonical, "region": rows.region_names[region_of].tolist(),
-        "year": rows.locals["year"].to_numpy()[local_of].astype(np.int64),
+        "to_canonical": to_canonical, "region": region_names[region_of].tolist(),
+        "year": locals_["year"].to_numpy()[local_of].astype(np.int64),
         "instrument": local("instrument"),
         "scope": np.array([f.scope for f in found], dtype=np.int64),
         "category": [f.category for f in found], "carrier": [f.carrier for f in found],
@@ -312,7 +320,7 @@ def _combo_tables(rows: Rows, region_of: np.ndarray, local_of: np.ndarray,
     per_combo = [len(f.gases) for f in found]
     gas = [g for f in found for g in f.gases]
     factor = np.repeat(to_canonical, per_combo)
-    origins = resolver.lib.ch4_origins
+    origins = lib.ch4_origins
     gases = pd.DataFrame({
         "combo": np.repeat(np.arange(len(found), dtype=np.int64), per_combo),
         "gas": [g.gas for g in gas],

@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from . import compiled
-from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows
+from .accounting import Setup, _optional, _warn_year_fallbacks, account_rows, combo_tables
 from .errors import DuplicateRowError, InputError, OptionalDependencyError, Problem
 from .inventory import Inventory
 from .io import Table, arrow_frame
-from .kernel import FacilityRegions, group_sum, native, nonzero, row_hashes
+from .kernel import group_sum, native, nonzero, row_hashes
 from .progress import progress_bar, shown
 from .schema import raise_issues
 from .tables import read_transfers
@@ -51,8 +51,9 @@ class Partial:
     facility_ids: np.ndarray  # this partition's facility ids
     cells: pd.DataFrame  # facility_code (into facility_ids), local (into locals), quantity
     locals: pd.DataFrame  # activity, unit, year, instrument, dimension, to_canonical
-    combos: pd.DataFrame  # resolved (region, local combination)s, with their attributes
-    gases: pd.DataFrame  # combo, gas, location, market, factor_id, origin
+    combo_region: np.ndarray  # each resolved (region, local combination): its region code
+    combo_local: np.ndarray  # (the run's) and local code (into locals)
+    coefficients: list  # and its Coefficients
     hashes: np.ndarray  # uint64 per row checked for duplicates, sorted, stable across partitions
     rejected: pd.DataFrame
     fallbacks: set = field(default_factory=set)
@@ -76,13 +77,14 @@ def account_partition(index: int, table: Table, setup: Setup, background: bool =
     except InputError:
         if not setup.strict:
             raise  # a bad table (a missing column), not bad rows
+        none = np.empty(0, dtype=np.int64)
         return Partial(index, len(table.frame), np.array([], dtype=object), pd.DataFrame(),
-                       pd.DataFrame(), pd.DataFrame(), pd.DataFrame(),
-                       np.empty(0, dtype=np.uint64), pd.DataFrame(), failed=True)
-    rows, cells = accounted.rows, accounted.cells
+                       pd.DataFrame(), none, none, [], np.empty(0, dtype=np.uint64),
+                       pd.DataFrame(), failed=True)
+    rows, cells, combos = accounted.rows, accounted.cells, accounted.combos
     return Partial(index, rows.n, rows.facility_ids,
                    pd.DataFrame({c: cells[c].to_numpy() for c in _CELL_COLUMNS}, copy=False),
-                   rows.locals[_LOCAL_COLUMNS], accounted.combos.table, accounted.combos.gases,
+                   rows.locals[_LOCAL_COLUMNS], combos.region, combos.local, combos.coefficients,
                    accounted.hashes, rows.issues.rejected(), set(setup.resolver.fallbacks))
 
 
@@ -204,9 +206,9 @@ class _Merger:
     partition and lets the hashes go, so what travels back is small.
     """
 
-    def __init__(self, regions: FacilityRegions, total_rows: int | None = None,
-                 use_compiled: bool = False) -> None:
-        self.regions = regions
+    def __init__(self, setup: Setup, total_rows: int | None = None) -> None:
+        regions = self.regions = setup.regions
+        self.lib = setup.lib
         self.known = len(regions.ids)  # ids of the facility table: codes 0 .. known - 1
         self.extra: dict[str, int] = {}  # ids not in the facility table: codes known, ...
         self.used = np.zeros(self.known, dtype=bool)
@@ -216,7 +218,7 @@ class _Merger:
         self.combo_keys: dict[tuple, int] = {}  # (region, local code) -> combination
         self.combos: list[dict] = []
         self.gases: list[pd.DataFrame] = []
-        self.sums = _CellSums(self.known + 1, use_compiled)
+        self.sums = _CellSums(self.known + 1, setup.use_compiled)
         self.sizes: list[int] = []  # rows of each partition, in order
         self.rejected: dict[int, list[pd.DataFrame]] = {}  # by partition
         self.runs: list[np.ndarray] = []  # each partition's sorted row hashes: 8 bytes a row
@@ -245,7 +247,7 @@ class _Merger:
         self.rejected[part.index] = [part.rejected]
         self._keep(part.hashes)
         local = self.local_codes(part.locals)
-        self._add_combos(part.combos, part.gases)
+        self._add_combos(part, local)
         cells = part.cells
         self.sums.add(self.facility_codes(part.facility_ids), cells["facility_code"].to_numpy(),
                       local, cells["local"].to_numpy(), cells["quantity"].to_numpy())
@@ -307,21 +309,23 @@ class _Merger:
                 self.locals.append(record)
         return codes
 
-    def _add_combos(self, combos: pd.DataFrame, gases: pd.DataFrame) -> None:
-        """Register the partition's resolved combinations the run has not met yet."""
-        local = self.local_codes(combos[_LOCAL_COLUMNS])
-        keys = zip(combos["region"].to_numpy(dtype=object), local.tolist(), strict=True)
-        code = np.full(len(combos), -1, dtype=np.int64)
+    def _add_combos(self, part: Partial, local: np.ndarray) -> None:
+        """Register the partition's resolved combinations the run has not met yet (``local``:
+        the run's code of each of its local combinations); only those get table rows."""
+        names = self.regions.names
         new = []  # one per new key: two local combinations may be one as the run codes them
-        for i, key in enumerate(keys):
+        for i, key in enumerate(zip(names[part.combo_region].tolist(),
+                                    local[part.combo_local].tolist(), strict=True)):
             if key not in self.combo_keys:
-                code[i] = self.combo_keys[key] = len(self.combo_keys)
+                self.combo_keys[key] = len(self.combo_keys)
                 new.append(i)
         if not new:
             return
-        self.combos.extend(combos.iloc[new].to_dict("records"))
-        ours = gases[np.isin(gases["combo"].to_numpy(), new)]
-        self.gases.append(ours.assign(combo=code[ours["combo"].to_numpy()]))
+        table, gases = combo_tables(part.locals, names, part.combo_region[new],
+                                    part.combo_local[new],
+                                    [part.coefficients[i] for i in new], self.lib)
+        self.gases.append(gases.assign(combo=gases["combo"].to_numpy() + len(self.combos)))
+        self.combos.extend(table.to_dict("records"))
 
     def cells(self) -> tuple[pd.DataFrame, np.ndarray]:
         """The cells (facility_code, combo, quantity) and the facility ids they code."""
@@ -471,7 +475,7 @@ def account_partitions(partials: Iterator[Partial], reload: Callable[[int], Tabl
                        setup: Setup, transfers, total_rows: int | None = None) -> Inventory:
     """Merge partition results, in order, into one inventory (``total_rows``, when known,
     sizes the array of row hashes)."""
-    merger = _Merger(setup.regions, total_rows, setup.use_compiled)
+    merger = _Merger(setup, total_rows)
     for part in partials:
         merger.add(part)
     return inventory_of(merger.close(), reload, setup, transfers)
@@ -695,7 +699,7 @@ class _RunGraph:
         from dask.delayed import Delayed
 
         if not self.partitions:  # a Parquet file without row groups
-            return _Merger(self.setup.regions, use_compiled=self.setup.use_compiled)
+            return _Merger(self.setup)
         tasks, key = self.tasks, self.key
         bits = (len(self.partitions) - 1).bit_length() // 2
         merged = None
@@ -785,7 +789,7 @@ def local_cluster(workers: int):
 def _merge(merger: _Merger | None, part: Partial, setup: Setup) -> _Merger:
     """The merger with ``part`` added (the first partition's makes it)."""
     if merger is None:
-        merger = _Merger(setup.regions, use_compiled=setup.use_compiled)
+        merger = _Merger(setup)
     return merger.add(part)
 
 
