@@ -51,8 +51,8 @@ class Partial:
     facility_ids: np.ndarray  # this partition's facility ids
     cells: pd.DataFrame  # facility_code (into facility_ids), local (into locals), quantity
     locals: pd.DataFrame  # activity, unit, year, instrument, dimension, to_canonical
-    combo_region: np.ndarray  # each resolved (region, local combination): its region code
-    combo_local: np.ndarray  # (the run's) and local code (into locals)
+    combo_region: np.ndarray  # each resolved (region, local combination): the run's region code,
+    combo_local: np.ndarray  # its local combination (into locals)
     coefficients: list  # and its Coefficients
     hashes: np.ndarray  # uint64 per row checked for duplicates, sorted, stable across partitions
     rejected: pd.DataFrame
@@ -664,8 +664,9 @@ class _RunGraph:
     """
 
     def __init__(self, setup: Setup) -> None:
-        self.prefix = f"parkcarbon-{uuid.uuid4().hex}"  # named, not tokenised: hashing the
-        self.ahead = _tasks_at_once() + 1              # tables would cost more than a task
+        # Keys named, not tokenised: hashing the tables would cost more than a partition.
+        self.prefix = f"parkcarbon-{uuid.uuid4().hex}"
+        self.ahead = _tasks_at_once() + 1
         self.setup = setup
         self.tasks: dict = {self.key("setup"): setup}
         self.partitions: list = []  # the keys of the (Partial, hashes) pairs, in order
@@ -794,7 +795,8 @@ def _merge(merger: _Merger | None, part: Partial, setup: Setup) -> _Merger:
 
 
 def _merged(merger: _Merger) -> None:
-    """Nothing: a partition that waits for it waits for a merge, not for the merger."""
+    """Nothing: a partition that waits for this task waits for a merge, and the merger does
+    not travel to its worker."""
 
 
 def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
