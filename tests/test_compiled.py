@@ -100,9 +100,12 @@ def test_a_run_that_uses_them_goes_through_them(sample_park_dir, compiled_loops,
     assert {"cell_sums", "hash_rows", "rows_hashed_to"} <= set(calls)
 
 
-def test_compiled_merge_adds_as_add_at_does():
+@pytest.mark.parametrize("chunk", [1 << 16, 64], ids=["one chunk", "eight chunks"])
+def test_compiled_merge_adds_as_add_at_does(monkeypatch, chunk):
     """The merge's ``matrix[facility_map[facility], local_map[local]] += quantity``, repeated
-    cells included, a partition's codes mapped to the run's."""
+    cells included, a partition's codes mapped to the run's; in one chunk, and in chunks of
+    positions then additions, the last one short."""
+    monkeypatch.setattr(compiled, "ADD_CHUNK", chunk)
     rng = np.random.default_rng(5)
     facility = rng.integers(0, 30, 500).astype(np.int16)  # widened to int32 on the way in
     local = rng.integers(0, 7, 500).astype(np.int8)
