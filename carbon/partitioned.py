@@ -637,19 +637,18 @@ def _tasks_at_once() -> int:
     """How many tasks the scheduler ``dask.compute`` will use runs at once."""
     import dask.local
     import dask.system
-    import dask.threaded
     from dask.base import get_scheduler
     from dask.delayed import Delayed
 
     scheduler = get_scheduler() or Delayed.__dask_scheduler__
     if scheduler is dask.local.get_sync:
         return 1
-    if scheduler is dask.threaded.get:
-        return dask.config.get("num_workers", None) or dask.system.CPU_COUNT
     client = getattr(scheduler, "__self__", None)
     if type(client).__module__.startswith("distributed"):
         return max(sum(client.nthreads().values()), 1)
-    return dask.system.CPU_COUNT
+    pool = dask.config.get("pool", None)  # a thread pool of the user's own
+    return (getattr(pool, "_max_workers", None) or dask.config.get("num_workers", None)
+            or dask.system.CPU_COUNT)
 
 
 class _RunGraph:

@@ -283,6 +283,19 @@ def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler
     assert done.count("partition") == 25 and waiting.max() <= ahead
 
 
+def test_partitions_ahead_of_the_merge_follow_the_scheduler():
+    """As many partitions run ahead of the merge as the scheduler runs tasks at once, plus one:
+    a thread pool of the user's own counts its threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    setup = accounting.Setup.build(None, None, "cn", "AR5", True)
+    with ThreadPoolExecutor(6) as pool:
+        for config, ahead in [({"scheduler": "sync"}, 2), ({"scheduler": "threads",
+                              "num_workers": 3}, 4), ({"pool": pool}, 7)]:
+            with dask.config.set(config):
+                assert partitioned._RunGraph(setup).ahead == ahead
+
+
 def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
     """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them), as
     ``--engine dask --workers 2`` starts them: glibc's adaptive mmap threshold left on, one
