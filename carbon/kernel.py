@@ -362,8 +362,9 @@ def _local_combinations(issues, activity, unit, year, instrument, threads: int =
 
     in_halves(len(year), threads, code)
     a, u, y, i = np.unravel_index(present, sizes)
+    activity_of = act_keys[a] if len(act_keys) else np.array([], object)
     table = pd.DataFrame({
-        "activity": act_keys[a] if len(act_keys) else np.array([], object),
+        "activity": activity_of,
         "unit": unit_names[u] if len(unit_names) else np.array([], object),
         "dimension": unit_dims[u] if len(unit_names) else np.array([], object),
         "to_canonical": unit_factors[u] if len(unit_names) else np.array([]),
@@ -372,8 +373,8 @@ def _local_combinations(issues, activity, unit, year, instrument, threads: int =
                        for k, m, year_, j in zip(a, u, y + first_year, i, strict=True)]
         if len(act_keys) and len(unit_names) else np.array([], object),
     })
-    misplaced = (table["instrument"] != "") & (table["activity"] != "electricity")
-    for code in np.flatnonzero(misplaced.to_numpy()):
+    misplaced = (inst_names[i] != "") & (activity_of != "electricity")
+    for code in np.flatnonzero(misplaced):
         issues.add("value", "instrument", np.flatnonzero(local == code),
                    "an instrument applies to electricity only", accepted="empty")
     return local, table
