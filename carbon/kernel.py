@@ -480,27 +480,38 @@ class PendingCheck:
         self.compiled = compiled.in_use(rows.n, run_compiled)
         hashed = (_compiled_row_hashes(self.hasher, bad, self.short, threads) if self.compiled
                   else _good_row_hashes(self.hasher, bad, self.short, threads))
+        self.lookup: _SharedLookup | None = None
+        self.lookup_made = threading.Event()
         if threads == 1:
             self.sorted: Future = Future()
             self.sorted.set_result(self._sort(hashed))
         else:  # the sort releases the GIL: it runs while the caller aggregates
             self.sorted = _EXECUTOR.submit(self._sort, hashed)
 
-    def _sort(self, hashed: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """The hashes sorted, their repeated values, and with the compiled loops the rows of
-        those (candidates to compare): that lookup holds no GIL, so in the worker thread it
-        overlaps the caller's aggregation. NumPy's runs after it, in two halves."""
-        hashed, repeated = _sorted_repeats(hashed)
-        if not (self.compiled and repeated.size):
-            return hashed, repeated, None
-        return hashed, repeated, _compiled_rows_hashed_to(self.hasher, repeated, self.short, 1)
+    def _sort(self, hashed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The hashes sorted and their repeated values; with the compiled loops, then the
+        lookup of the rows of those (candidates to compare), which holds no GIL: in the worker
+        thread it overlaps the caller's aggregation, and the caller takes a share of it when
+        it comes for the result. NumPy's lookup runs after it, in two halves."""
+        try:
+            hashed, repeated = _sorted_repeats(hashed)
+            if self.compiled and repeated.size:
+                self.lookup = _SharedLookup(self.hasher, repeated, self.short)
+        finally:
+            self.lookup_made.set()
+        if self.lookup is not None:
+            self.lookup.work()
+        return hashed, repeated
 
     def result(self) -> DuplicateCheck:
-        hashed, repeated, candidates = self.sorted.result()
+        self.lookup_made.wait()
+        if self.lookup is not None:
+            self.lookup.work()  # the chunks the worker thread has not taken yet
+        hashed, repeated = self.sorted.result()
         found = None
         if repeated.size:  # find the rows again (unless found already), and compare exactly
-            if candidates is None:
-                candidates = _rows_hashed_to(self.hasher, repeated, self.short, self.threads)
+            candidates = (self.lookup.positions() if self.lookup is not None else
+                          _rows_hashed_to(self.hasher, repeated, self.short, self.threads))
             found = _exact_duplicates(self.rows, candidates[~self.bad[candidates]])
         return DuplicateCheck(found, hashed if self.keep_hashes else None)
 
@@ -620,25 +631,41 @@ def _flag_table(values: np.ndarray) -> tuple[np.uint64, np.ndarray]:
     return low, flags
 
 
-def _compiled_rows_hashed_to(hasher: _RowHasher, values: np.ndarray, short: bool,
-                             threads: int) -> np.ndarray:
-    """:func:`_rows_hashed_to` compiled: one loop hashes the rows and looks each up."""
-    rows, shift = hasher.rows, SHORT_SHIFT if short else 0
-    values = values.astype(np.uint64)
-    low, flags = _flag_table(values)
-    facility = compiled.codes(rows.facility)
-    found: dict[int, np.ndarray] = {}
+class _SharedLookup:
+    """The compiled lookup of the rows whose hash (its high 32 bits when ``short``) is one of
+    ``values``: one loop hashes a chunk of rows and looks each up. The chunks go to whichever
+    thread asks next (:meth:`work`, from either thread), and the positions come out in row
+    order whoever found them."""
 
-    def look(start: int, stop: int) -> None:
-        buffer = np.empty(min(CHUNK, stop - start), dtype=np.int64)
-        for chunk in _chunks(stop, CHUNK, start):
-            n = compiled.rows_hashed_to(buffer, flags, low, values, hasher.facility,
-                                        hasher.local, facility, rows.local, rows.month,
-                                        hasher.bits, chunk.start, chunk.stop, shift)
-            found[chunk.start] = buffer[:n].copy()
+    def __init__(self, hasher: _RowHasher, values: np.ndarray, short: bool):
+        self.hasher, self.shift = hasher, SHORT_SHIFT if short else 0
+        self.values = values.astype(np.uint64)
+        self.low, self.flags = _flag_table(self.values)
+        self.facility = compiled.codes(hasher.rows.facility)
+        self.chunks = list(_chunks(hasher.rows.n, CACHE_CHUNK))
+        self.taken = 0
+        self.lock = threading.Lock()
+        self.found: dict[int, np.ndarray] = {}
 
-    in_halves(rows.n, threads, look)
-    return _in_row_order(found)
+    def work(self) -> None:
+        """Look up chunks until none is left."""
+        rows, hasher = self.hasher.rows, self.hasher
+        buffer = np.empty(CACHE_CHUNK, dtype=np.int64)
+        while True:
+            with self.lock:
+                if self.taken == len(self.chunks):
+                    return
+                chunk = self.chunks[self.taken]
+                self.taken += 1
+            n = compiled.rows_hashed_to(buffer, self.flags, self.low, self.values,
+                                        hasher.facility, hasher.local, self.facility, rows.local,
+                                        rows.month, hasher.bits, chunk.start, chunk.stop,
+                                        self.shift)
+            self.found[chunk.start] = buffer[:n].copy()
+
+    def positions(self) -> np.ndarray:
+        """The rows found, in order (once every chunk is done)."""
+        return _in_row_order(self.found)
 
 
 def _in_row_order(found: dict[int, np.ndarray]) -> np.ndarray:

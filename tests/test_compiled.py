@@ -4,6 +4,8 @@ whole runs: the ``loops`` tests of ``test_duplicates.py`` and ``test_partitioned
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,8 +73,9 @@ def test_compiled_hashes_are_the_numpy_hashes(sample_park_dir, short, spoil):
 @pytest.mark.parametrize("short", [False, True], ids=["64-bit", "32-bit"])
 def test_compiled_lookup_finds_the_rows_numpy_finds(sample_park_dir, short, monkeypatch):
     """The rows whose hash is one of some values: a sample of the park's own hashes, and
-    values no row has."""
+    values no row has; the chunks shared out between two threads working at once."""
     monkeypatch.setattr(kernel, "CHUNK", 1000)  # several chunks a half
+    monkeypatch.setattr(kernel, "CACHE_CHUNK", 100)  # 31 chunks for the shared lookup
     rows = park_rows(sample_park_dir, spoil=False)
     hasher = kernel._RowHasher(rows)
     hashed = kernel._good_row_hashes(hasher, np.zeros(rows.n, dtype=bool), short)
@@ -81,8 +84,13 @@ def test_compiled_lookup_finds_the_rows_numpy_finds(sample_park_dir, short, monk
                                        rng.integers(0, 2**31, 50).astype(hashed.dtype)]))
     expected = kernel._rows_hashed_to(hasher, values, short, threads=2)
     assert len(expected) >= 200
-    got = kernel._compiled_rows_hashed_to(hasher, values, short, threads=2)
-    assert got.tolist() == expected.tolist()
+    lookup = kernel._SharedLookup(hasher, values, short)
+    helper = threading.Thread(target=lookup.work)
+    helper.start()
+    lookup.work()
+    helper.join()
+    assert len(lookup.chunks) == 31 and lookup.taken == 31
+    assert lookup.positions().tolist() == expected.tolist()
 
 
 def test_a_run_that_uses_them_goes_through_them(sample_park_dir, compiled_loops, monkeypatch):
