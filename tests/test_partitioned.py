@@ -98,6 +98,45 @@ def test_dask_partitions_give_the_in_memory_summary(park, loops):
     assert close(got, expected)
 
 
+@pytest.mark.parametrize("dense", [None, 64], ids=["dense matrix", "sorted keys"])
+def test_lanes_of_partitions_combine_to_the_in_memory_summary(park, monkeypatch, dense, loops):
+    """Seven partitions merged in three lanes, then the lanes' mergers combined: block by
+    block for dense matrices (each lane meets the combinations in its own order), cell by
+    cell past ``DENSE``."""
+    if dense is not None:
+        monkeypatch.setattr(partitioned._CellSums, "DENSE", dense)
+    shuffled = park["activities"].sample(frac=1, random_state=7)  # lanes meet in other orders
+    frame = dd.from_pandas(shuffled, npartitions=7, sort=False)
+    expected = in_memory(park).summary()
+    with dask.config.set(scheduler="threads", num_workers=3), \
+            pytest.warns(carbon.FactorFallbackWarning):
+        got = carbon.account(frame, facilities=park["facilities"],
+                             transfers=park["transfers"]).summary()
+    assert close(got, expected)
+
+
+def test_a_partition_read_by_a_task_of_its_own_is_read_in_its_lane(park, tmp_path):
+    """``dd.read_parquet``'s row groups are read inside the tasks that account them, not
+    by tasks of their own whose frames would travel to the lanes on a cluster."""
+    from dask.callbacks import Callback
+
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
+    ran: list = []
+
+    class Record(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id) -> None:
+            ran.append(key[0] if isinstance(key, tuple) else key)
+
+    frame = dd.read_parquet(folder, split_row_groups=True)
+    with dask.config.set(scheduler="threads"), Record(), \
+            pytest.warns(carbon.FactorFallbackWarning):
+        got = account_dask(frame, facilities=park["facilities"],
+                           transfers=park["transfers"]).summary()
+    assert close(got, in_memory(park).summary())
+    assert ran.count(next(k for k in ran if "-partition-" in k)) == frame.npartitions > 1
+    assert all(k.startswith("parkcarbon-") for k in ran)
+
+
 def test_partitioned_inventory_has_no_ledger_and_says_why(park, tmp_path):
     path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
     with pytest.warns(carbon.FactorFallbackWarning):
@@ -256,8 +295,8 @@ def test_dask_progress_counts_partitions_on_stderr(park, tmp_path, monkeypatch, 
 @pytest.mark.parametrize("scheduler", ["sync", "threads"])
 @pytest.mark.parametrize("source", ["folder", "dataframe"])
 def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler, source):
-    """However many partitions, at most ``ahead`` (one more than the tasks run at once) have
-    results waiting for the merge: Dask's own ordering ran every partition of a graph of 100
+    """However many partitions, at most one result per lane (as many lanes as tasks run at
+    once) waits for the merge: Dask's own ordering ran every partition of a graph of 100
     before the first merge, holding all their cells and hashes."""
     from dask.callbacks import Callback
 
@@ -269,31 +308,31 @@ def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler
 
     class Record(Callback):
         def _posttask(self, key, result, dsk, state, worker_id) -> None:
-            name = key[0] if isinstance(key, tuple) else key
-            if name.endswith(("-partition", "-merged")):
-                done.append(name.rsplit("-", 1)[1])
+            kind = (key[0] if isinstance(key, tuple) else key).split("-")[1]
+            if kind in ("partition", "merger"):
+                done.append(kind)
 
     with dask.config.set(scheduler=scheduler), Record(), \
             pytest.warns(carbon.FactorFallbackWarning):
         got = account_dask(data, facilities=park["facilities"]).summary()
     with pytest.warns(carbon.FactorFallbackWarning):
         assert close(got, carbon.account(frame, facilities=park["facilities"]).summary())
-    ahead = (1 if scheduler == "sync" else dask.system.CPU_COUNT) + 1
-    waiting = np.cumsum([1 if name == "partition" else -1 for name in done])
-    assert done.count("partition") == 25 and waiting.max() <= ahead
+    lanes = 1 if scheduler == "sync" else dask.system.CPU_COUNT
+    waiting = np.cumsum([1 if kind == "partition" else -1 for kind in done])
+    assert done.count("partition") == done.count("merger") == 25 and waiting.max() <= lanes
 
 
-def test_partitions_ahead_of_the_merge_follow_the_scheduler():
-    """As many partitions run ahead of the merge as the scheduler runs tasks at once, plus one:
-    a thread pool of the user's own counts its threads."""
+def test_lanes_follow_the_scheduler():
+    """As many lanes of partitions as the scheduler runs tasks at once: a thread pool of the
+    user's own counts its threads."""
     from concurrent.futures import ThreadPoolExecutor
 
     setup = accounting.Setup.build(None, None, "cn", "AR5", True)
     with ThreadPoolExecutor(6) as pool:
-        for config, ahead in [({"scheduler": "sync"}, 2), ({"scheduler": "threads",
-                              "num_workers": 3}, 4), ({"pool": pool}, 7)]:
+        for config, lanes in [({"scheduler": "sync"}, 1), ({"scheduler": "threads",
+                              "num_workers": 3}, 3), ({"pool": pool}, 6)]:
             with dask.config.set(config):
-                assert partitioned._RunGraph(setup).ahead == ahead
+                assert partitioned._RunGraph(setup).lanes == lanes
 
 
 def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
