@@ -791,8 +791,10 @@ class _RunGraph:
             # The pair is split by tasks of its own: the hashes need not travel to the merge.
             tasks[key("cells", i)] = (getitem, partition, 0)
             tasks[key("hashes", i)] = (getitem, partition, 1)
+            # The merge waits for the cut too: until both halves are taken, the partition's
+            # whole result is held (Dask's ordering left every cut to the end: 12 B a row).
             tasks[key("merger", i)] = (_merge, self._lane_before(i), key("cells", i),
-                                       self.setup_ref)
+                                       self.setup_ref, key("cut", i))
             tasks[key("cut", i)] = (_cut, key("hashes", i), bits)
             for r in range(1 << bits):
                 tasks[key("piece", i, r)] = (getitem, key("cut", i), r)
@@ -870,8 +872,9 @@ def local_cluster(workers: int):
         return LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
 
 
-def _merge(merger: _Merger | None, part: Partial, setup: Setup) -> _Merger:
-    """The merger with ``part`` added (the first partition's makes it)."""
+def _merge(merger: _Merger | None, part: Partial, setup: Setup, after=None) -> _Merger:
+    """The merger with ``part`` added (the first partition's makes it; ``after``: the task
+    this one waits for)."""
     if merger is None:
         merger = _Merger(setup)
     return merger.add(part)

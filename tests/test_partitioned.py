@@ -296,21 +296,21 @@ def test_dask_progress_counts_partitions_on_stderr(park, tmp_path, monkeypatch, 
 @pytest.mark.parametrize("source", ["folder", "dataframe"])
 def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler, source):
     """However many partitions, at most one result per lane (as many lanes as tasks run at
-    once) waits for the merge: Dask's own ordering ran every partition of a graph of 100
-    before the first merge, holding all their cells and hashes."""
+    once) is held: Dask's own ordering ran every partition of a graph of 100 before the first
+    merge, and later left every partition's hashes to be taken at the end, so each whole
+    result was held to the end."""
     from dask.callbacks import Callback
 
     frame = pd.concat([park["activities"].assign(quantity=lambda f, k=k: pd.to_numeric(
         f["quantity"]) * k) for k in (1, 2, 3, 4)], ignore_index=True)  # no row repeats
     data = (write_row_groups(frame, tmp_path / "activities.parquet", rows_per_group=500)
             if source == "folder" else dd.from_pandas(frame, npartitions=25, sort=False))
-    done: list[str] = []
+    done: list[tuple[str, int]] = []
 
     class Record(Callback):
         def _posttask(self, key, result, dsk, state, worker_id) -> None:
-            kind = (key[0] if isinstance(key, tuple) else key).split("-")[1]
-            if kind in ("partition", "merger"):
-                done.append(kind)
+            if isinstance(key, tuple) and len(key) == 2:
+                done.append((key[0].split("-")[1], key[1]))
 
     with dask.config.set(scheduler=scheduler), Record(), \
             pytest.warns(carbon.FactorFallbackWarning):
@@ -318,8 +318,16 @@ def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler
     with pytest.warns(carbon.FactorFallbackWarning):
         assert close(got, carbon.account(frame, facilities=park["facilities"]).summary())
     lanes = 1 if scheduler == "sync" else dask.system.CPU_COUNT
-    waiting = np.cumsum([1 if kind == "partition" else -1 for kind in done])
-    assert done.count("partition") == done.count("merger") == 25 and waiting.max() <= lanes
+    held, most, taken = 0, 0, {}  # results held; partition: its halves taken
+    for kind, i in done:
+        if kind == "partition":
+            held += 1
+        elif kind in ("merger", "hashes"):  # the cells merged; the hashes cut
+            taken[i] = taken.get(i, 0) + 1
+            held -= taken[i] == 2
+        most = max(most, held)
+    assert [k for k, _ in done].count("partition") == len(taken) == 25
+    assert held == 0 and most <= lanes
 
 
 def test_lanes_follow_the_scheduler():
