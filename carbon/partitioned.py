@@ -642,11 +642,12 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     """Account on Dask: a ``dask.dataframe.DataFrame``, or a Parquet file or folder.
 
     The factor library and the checked facility and factor tables travel to the workers once.
-    Each partition is accounted independently by the same kernel. Its cells are merged by a
-    chain of tasks, each as soon as it is ready, and a partition waits for the merge of an
-    earlier one, so only a few partitions' results are held at a time; its sorted row hashes
-    are cut into ranges of values, and one task per range finds the hashes met in more than
-    one partition, so no worker ever holds every hash.
+    Each partition is accounted independently by the same kernel. Partitions are merged in
+    lanes, one per task the scheduler runs at once: a partition waits for its lane's last
+    merge, so a lane holds one partition's result at a time, and on a cluster its cells stay
+    on the worker (see :class:`_RunGraph`). Its sorted row hashes are cut into ranges of
+    values, and one task per range finds the hashes met in more than one partition, so no
+    worker ever holds every hash.
 
     A DataFrame's partitions have their rows numbered from 2; row counts come back with the
     merge, so nothing is read twice for them: a partition with bad rows (rare) is accounted
@@ -724,7 +725,7 @@ class _RunGraph:
     partitions there are (left to itself, Dask's ordering ran every partition of a graph of
     100 before the first merge), and on a cluster the partition runs beside the lane's merger
     (the largest thing it waits for): its cells never travel, only the lanes' mergers do, once,
-    to be combined. The setup is on every worker before the first task.
+    to be combined by the client. The setup is on every worker before the first task.
     """
 
     def __init__(self, setup: Setup) -> None:
@@ -798,15 +799,17 @@ class _RunGraph:
             tasks[key("cut", i)] = (_cut, key("hashes", i), bits)
             for r in range(1 << bits):
                 tasks[key("piece", i, r)] = (getitem, key("cut", i), r)
-        tasks[key("merged")] = (_combined, [key("merger", i)
-                                            for i in range(max(count - self.lanes, 0), count)])
+        lanes = [key("merger", i) for i in range(max(count - self.lanes, 0), count)]
         ranges = [key("repeated", r) for r in range(1 << bits)]
         for r, range_key in enumerate(ranges):
             tasks[range_key] = (_repeated_across, [key("piece", i, r) for i in range(count)],
                                 self.setup.use_compiled, bits)
-        merger, *repeated = _compute(dask, [Delayed(k, tasks) for k in (key("merged"), *ranges)],
-                                     set(self.partitions), progress)
-        merger.repeated = np.concatenate(repeated)  # ranges in order: sorted and distinct
+        found = _compute(dask, [Delayed(k, tasks) for k in (*lanes, *ranges)],
+                         set(self.partitions), progress)
+        # The lanes' mergers are combined here: on a cluster each comes straight from its
+        # worker, where combining them on one worker first sent one to the other.
+        merger = _combined(found[:len(lanes)])
+        merger.repeated = np.concatenate(found[len(lanes):])  # ranges in order: sorted, distinct
         return merger
 
 
