@@ -346,7 +346,9 @@ def test_lanes_follow_the_scheduler():
 def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
     """Worker processes of a dask.distributed LocalCluster (the setup is pickled to them), as
     ``--engine dask --workers 2`` starts them: glibc's adaptive mmap threshold left on, one
-    BLAS thread each. A DataFrame, and a Parquet folder the workers read."""
+    BLAS thread each. A DataFrame, a ``dd.read_parquet`` one (its row groups read inside the
+    tasks that account them), and a Parquet folder the workers read. The run's setup is on
+    every worker before the first task, or the scheduler keeps all tasks beside one."""
     distributed = pytest.importorskip("dask.distributed")
     folder = parquet_folder(park["activities"], tmp_path / "activities")
     expected = in_memory(park).by_facility()
@@ -365,7 +367,14 @@ def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
                                       transfers=park["transfers"], progress=True).by_facility()
         shown = capsys.readouterr()  # the cluster's own bar, on stderr
         assert shown.out == "" and "100% Completed" in shown.err
-    for table in (got, read_there):
+        with pytest.warns(carbon.FactorFallbackWarning):
+            read_in_lanes = account_dask(dd.read_parquet(folder, split_row_groups=True),
+                                         facilities=park["facilities"],
+                                         transfers=park["transfers"]).by_facility()
+        with dask.config.set(scheduler=client):
+            graph = partitioned._RunGraph(accounting.Setup.build(None, None, "cn", "AR5", True))
+        assert len(client.who_has(graph.setup_ref)[graph.setup_ref.key]) == 2
+    for table in (got, read_there, read_in_lanes):
         np.testing.assert_allclose(table.loc[expected.index].to_numpy(), expected.to_numpy(),
                                    rtol=1e-9)
 
