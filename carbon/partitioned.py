@@ -766,16 +766,18 @@ class _RunGraph:
         no other (a Parquet row group ``dd.read_parquet`` reads, say) is made inside the
         partition's task, in its lane: on a cluster, otherwise, it would be made on any
         worker and travel to the lane's."""
-        from dask._task_spec import Task
         from dask.highlevelgraph import HighLevelGraph
 
+        graphs = []  # of the partitions that stay keys of the graph
         for part in parts:
-            node = part.dask[part.key]
-            if isinstance(node, Task) and not node.dependencies:
+            node = _standalone_task(part.dask, part.key)
+            if node is not None:
                 self._add((_partition_task, len(self.partitions), _Made(node)))
             else:
-                self.tasks.update(HighLevelGraph.merge(part.dask))
+                graphs.append(part.dask)
                 self._add((_partition_task, len(self.partitions), part.key))
+        if graphs:
+            self.tasks.update(HighLevelGraph.merge(*graphs))
 
     def compute(self, dask, progress: bool | None) -> _Merger:
         """The merger of every partition, with the hashes met in more than one found range
@@ -898,6 +900,16 @@ def _cut(hashes: np.ndarray, bits: int) -> list[np.ndarray]:
 
 
 _LABEL = "<activities table>"
+
+
+def _standalone_task(graph, key):
+    """The task that makes ``key`` when it needs no other key, else None."""
+    try:
+        from dask._task_spec import Task
+    except ImportError:  # a Dask before its task spec (2024.12): partitions stay keys
+        return None
+    node = graph[key]
+    return node if isinstance(node, Task) and not node.dependencies else None
 
 
 @dataclass(frozen=True)
