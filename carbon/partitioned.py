@@ -660,17 +660,23 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     schedulers, and the graph's tasks on a ``dask.distributed`` cluster (its own bar).
     """
     dask = import_dask("accounting on Dask")
-    setup = Setup.build(_computed(facilities), _computed(factors), profile, gwp, strict)
+    facilities, factors = _computed(facilities), _computed(factors)
     from_path = isinstance(source, (str, Path))
     parts = parquet_partitions(source) if from_path else []
-    setup.expect_rows(sum(_row_group_rows(parts)) if from_path else None)
-    graph = _RunGraph(setup)
+    rows = sum(_row_group_rows(parts)) if from_path else None
+
+    def build() -> Setup:
+        setup = Setup.build(facilities, factors, profile, gwp, strict)
+        setup.expect_rows(rows)
+        return setup
+
+    graph = _RunGraph(build)
     if from_path:
         for file, group in parts:
-            graph.add_row_group(file, group)
+            graph.add(_RowGroup(file, group))
     else:
         graph.add_frame_partitions(source.to_delayed())
-    merger = graph.compute(dask, progress)
+    merger, setup = graph.compute(dask, progress)
     if from_path:
         def reload(i: int) -> Table:
             return _read_row_group(*parts[i])
@@ -725,22 +731,26 @@ class _RunGraph:
     partitions there are (left to itself, Dask's ordering ran every partition of a graph of
     100 before the first merge), and on a cluster the partition runs beside the lane's merger
     (the largest thing it waits for): its cells never travel, only the lanes' mergers do, once,
-    to be combined by the client. The setup is on every worker before the first task.
+    to be combined by the client. On a cluster the setup is on every worker before the first
+    task; on Dask's local schedulers it is the graph's first task, and each lane's first
+    partition is read while it is built.
     """
 
-    def __init__(self, setup: Setup) -> None:
+    def __init__(self, build: Callable[[], Setup]) -> None:
         # Keys named, not tokenised: hashing the tables would cost more than a partition.
         self.run = uuid.uuid4().hex
         self.lanes = _tasks_at_once()
-        self.setup = setup
+        self.build = build
         self.tasks: dict = {}
         self.partitions: list = []  # the keys of the (Partial, hashes) pairs, in order
         client = _distributed_client()
-        if client is None:
+        self.setup: Setup | None = None  # built here, or by the graph's first task
+        if client is None:  # a task: the first partitions are read while it runs
             self.setup_ref = self.key("setup")
-            self.tasks[self.setup_ref] = setup
-        else:  # else the scheduler keeps every task beside the one worker that has it
-            self.setup_ref = client.scatter(setup, broadcast=True, hash=False)
+            self.tasks[self.setup_ref] = (build,)
+        else:  # on every worker first, else the scheduler keeps every task beside the one
+            self.setup = build()
+            self.setup_ref = client.scatter(self.setup, broadcast=True, hash=False)
 
     def key(self, name: str, *index: int):
         # the kind of task leads the key: the scheduler learns each kind's duration by it
@@ -751,15 +761,18 @@ class _RunGraph:
         """The merger partition ``i`` joins (None for a lane's first)."""
         return self.key("merger", i - self.lanes) if i >= self.lanes else None
 
-    def _add(self, task: tuple) -> None:
-        """Partition ``i``'s task: ``task`` and its arguments, then the setup and the merger
-        it waits for."""
+    def add(self, part, made_here: bool = True) -> None:
+        """Partition ``i``: ``part`` (what :func:`_table` takes, or the key of a DataFrame
+        partition when not ``made_here``) accounted with the setup after the merger it waits
+        for. A lane's first partition, made here, is read by a task of its own while the
+        setup is built."""
         i = len(self.partitions)
-        self.tasks[self.key("partition", i)] = (*task, self.setup_ref, self._lane_before(i))
+        if made_here and self.setup is None and i < self.lanes:
+            self.tasks[self.key("read", i)] = (_table, part)
+            part = self.key("read", i)
+        self.tasks[self.key("partition", i)] = (_partition_task, i, part, self.setup_ref,
+                                                self._lane_before(i))
         self.partitions.append(self.key("partition", i))
-
-    def add_row_group(self, file: Path, group: int) -> None:
-        self._add((_row_group_task, len(self.partitions), file, group))
 
     def add_frame_partitions(self, parts: list) -> None:
         """A DataFrame's partitions (``to_delayed``). One made by a task of its own that needs
@@ -772,22 +785,23 @@ class _RunGraph:
         for part in parts:
             node = _standalone_task(part.dask, part.key)
             if node is not None:
-                self._add((_partition_task, len(self.partitions), _Made(node)))
+                self.add(_Made(node))
             else:
                 graphs.append(part.dask)
-                self._add((_partition_task, len(self.partitions), part.key))
+                self.add(part.key, made_here=False)
         if graphs:
             self.tasks.update(HighLevelGraph.merge(*graphs))
 
-    def compute(self, dask, progress: bool | None) -> _Merger:
+    def compute(self, dask, progress: bool | None) -> tuple[_Merger, Setup]:
         """The merger of every partition, with the hashes met in more than one found range
-        of values by range (about sqrt(partitions) ranges)."""
+        of values by range (about sqrt(partitions) ranges), and the run's setup."""
         from operator import getitem
 
         from dask.delayed import Delayed
 
         if not self.partitions:  # a Parquet file without row groups
-            return _Merger(self.setup)
+            setup = self.setup or self.build()
+            return _Merger(setup), setup
         tasks, key, count = self.tasks, self.key, len(self.partitions)
         bits = (count - 1).bit_length() // 2
         for i, partition in enumerate(self.partitions):
@@ -804,15 +818,16 @@ class _RunGraph:
         lanes = [key("merger", i) for i in range(max(count - self.lanes, 0), count)]
         ranges = [key("repeated", r) for r in range(1 << bits)]
         for r, range_key in enumerate(ranges):
-            tasks[range_key] = (_repeated_across, [key("piece", i, r) for i in range(count)],
-                                self.setup.use_compiled, bits)
-        found = _compute(dask, [Delayed(k, tasks) for k in (*lanes, *ranges)],
-                         set(self.partitions), progress)
+            tasks[range_key] = (_range_repeats, [key("piece", i, r) for i in range(count)],
+                                self.setup_ref, bits)
+        wanted = [*lanes, *ranges, *([] if self.setup else [self.setup_ref])]
+        found = _compute(dask, [Delayed(k, tasks) for k in wanted], set(self.partitions),
+                         progress)
         # The lanes' mergers are combined here: on a cluster each comes straight from its
         # worker, where combining them on one worker first sent one to the other.
         merger = _combined(found[:len(lanes)])
-        merger.repeated = np.concatenate(found[len(lanes):])  # ranges in order: sorted, distinct
-        return merger
+        merger.repeated = np.concatenate(found[len(lanes):len(lanes) + len(ranges)])
+        return merger, self.setup or found[-1]  # ranges in order: sorted, distinct
 
 
 def _compute(dask, wanted: list, partition_keys: set, progress: bool | None) -> list:
@@ -914,34 +929,47 @@ def _standalone_task(graph, key):
 
 @dataclass(frozen=True)
 class _Made:
-    """A DataFrame partition made by the task that accounts it (see
+    """A DataFrame partition made by the task that needs it (see
     :meth:`_RunGraph.add_frame_partitions`): Dask would run ``node`` itself if it were a key
     of the graph."""
 
     node: object  # a dask Task that needs no other key
 
-    def frame(self) -> pd.DataFrame:
-        return self.node({})
+    def table(self) -> Table:
+        return _table(self.node({}))
 
 
-def _partition_task(index: int, part: pd.DataFrame | _Made, setup: Setup, after=None
-                    ) -> tuple[Partial, np.ndarray]:
+@dataclass(frozen=True)
+class _RowGroup:
+    """A Parquet row group, read by the task that needs it: on a worker, for Dask."""
+
+    file: Path
+    group: int
+
+    def table(self) -> Table:
+        return _read_row_group(self.file, self.group)
+
+
+def _table(part: pd.DataFrame | Table | _Made | _RowGroup) -> Table:
+    """The table of one partition: a DataFrame's rows are numbered from 2."""
+    if isinstance(part, (_Made, _RowGroup)):
+        return part.table()
+    return part if isinstance(part, Table) else Table(part.reset_index(drop=True), _LABEL)
+
+
+def _partition_task(index: int, part, setup: Setup, after=None) -> tuple[Partial, np.ndarray]:
     """A partition's cells and its sorted row hashes, which go their separate ways
-    (``after``: the merger this task waits for; see :class:`_RunGraph`)."""
-    if isinstance(part, _Made):
-        part = part.frame()
+    (``part``: what :func:`_table` takes; ``after``: the merger this task waits for, see
+    :class:`_RunGraph`)."""
     # No warnings here: fallbacks travel back in the Partial and the client warns once
     # (warnings.catch_warnings is process-global, so it must not be used in worker threads).
     # The duplicate check runs in this thread: Dask's other threads keep the cores busy.
-    return _split_hashes(account_partition(index, Table(part.reset_index(drop=True), _LABEL),
-                                           setup, background=False))
+    return _split_hashes(account_partition(index, _table(part), setup, background=False))
 
 
-def _row_group_task(index: int, file: Path, group: int, setup: Setup, after=None
-                    ) -> tuple[Partial, np.ndarray]:
-    """A Parquet row group read and accounted on a worker: cells and hashes, as above."""
-    return _split_hashes(account_partition(index, _read_row_group(file, group), setup,
-                                           background=False))
+def _range_repeats(pieces: list[np.ndarray], setup: Setup, bits: int) -> np.ndarray:
+    """One range of values: the hashes met in more than one partition's piece of it."""
+    return _repeated_across(pieces, setup.use_compiled, bits)
 
 
 def _split_hashes(partial: Partial) -> tuple[Partial, np.ndarray]:

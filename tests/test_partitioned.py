@@ -340,7 +340,7 @@ def test_lanes_follow_the_scheduler():
         for config, lanes in [({"scheduler": "sync"}, 1), ({"scheduler": "threads",
                               "num_workers": 3}, 3), ({"pool": pool}, 6)]:
             with dask.config.set(config):
-                assert partitioned._RunGraph(setup).lanes == lanes
+                assert partitioned._RunGraph(lambda: setup).lanes == lanes
 
 
 def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
@@ -372,7 +372,8 @@ def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
                                          facilities=park["facilities"],
                                          transfers=park["transfers"]).by_facility()
         with dask.config.set(scheduler=client):
-            graph = partitioned._RunGraph(accounting.Setup.build(None, None, "cn", "AR5", True))
+            graph = partitioned._RunGraph(
+                lambda: accounting.Setup.build(None, None, "cn", "AR5", True))
         assert len(client.who_has(graph.setup_ref)[graph.setup_ref.key]) == 2
     for table in (got, read_there, read_in_lanes):
         np.testing.assert_allclose(table.loc[expected.index].to_numpy(), expected.to_numpy(),
