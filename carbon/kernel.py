@@ -88,7 +88,8 @@ class FacilityRegions:
         # one per facility, then the code of "" for unknown ids (-1)
         self.codes = np.append(region_code[codes], rank[""])
         self.ids = facilities.index.to_numpy(dtype=object)
-        self._known = pa.array(self.ids, type=pa.large_string())
+        known = _arrow_text(facilities.index)  # no copy when pandas keeps the ids in Arrow
+        self._known = pa.array(self.ids, type=pa.large_string()) if known is None else known
         self._last: tuple | None = None  # (a dictionary, what dictionary() made of it)
         self._last_positions: tuple | None = None  # (ids, their positions)
         self._lock = threading.Lock()

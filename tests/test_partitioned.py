@@ -407,3 +407,35 @@ def test_without_dask_the_cli_says_how_to_install_it(park, tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert err.startswith("parkcarbon: error: --engine dask --workers needs Dask")
     assert "pip install 'parkcarbon[dask]'" in err and "Traceback" not in err
+
+
+def test_lanes_of_one_process_share_a_merger_a_merge_at_a_time(park, tmp_path, monkeypatch):
+    """On Dask's local schedulers every lane merges into one merger (one matrix, none to
+    combine), each merge holding its lock: two at once would add into the same cells."""
+    from dask.callbacks import Callback
+
+    folder = write_row_groups(park["activities"], tmp_path / "activities.parquet",
+                              rows_per_group=400)
+    add = partitioned._Merger.add
+    unlocked = []
+
+    def checked_add(merger, part):
+        unlocked.append(merger.lock is None or not merger.lock.locked())
+        return add(merger, part)
+
+    monkeypatch.setattr(partitioned._Merger, "add", checked_add)
+    mergers = set()
+
+    class Record(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id) -> None:
+            if isinstance(key, tuple) and key[0].startswith("parkcarbon-merger-"):
+                mergers.add(id(result))
+
+    with dask.config.set(scheduler="threads", num_workers=3), Record(), \
+            pytest.warns(carbon.FactorFallbackWarning):
+        got = account_dask(folder, facilities=park["facilities"]).by_facility()
+    assert len(unlocked) == len(partitioned.parquet_partitions(folder)) > 3
+    assert not any(unlocked) and len(mergers) == 1
+    expected = in_memory(park).by_facility()
+    np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
+                               rtol=1e-9)
