@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import itertools
 import sys
 import threading
@@ -250,6 +251,9 @@ class _Merger:
         self.failed: list[int] = []
         self.fallbacks: set = set()
         self.lock: threading.Lock | None = None  # each merge's, when lanes share the merger
+
+    def __getstate__(self) -> dict:  # a merger that travels is no longer shared
+        return {**self.__dict__, "lock": None}
 
     @property
     def rows(self) -> int:
@@ -667,12 +671,8 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     parts = parquet_partitions(source) if from_path else []
     rows = sum(_row_group_rows(parts)) if from_path else None
 
-    def build() -> Setup:
-        setup = Setup.build(facilities, factors, profile, gwp, strict)
-        setup.expect_rows(rows)
-        return setup
-
-    graph = _RunGraph(build)
+    graph = _RunGraph(functools.partial(_built_setup, facilities, factors, profile, gwp, strict,
+                                        rows))  # a partial: a process pool pickles it
     if from_path:
         for file, group in parts:
             graph.add(_RowGroup(file, group))
@@ -695,6 +695,14 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
         if len(frames[0]) and offsets[i]:  # rows numbered from 2 there: number them again
             frames[0] = account_rows(reload(i), lenient).rows.issues.rejected()
     return inventory_of(merger, reload, setup, _computed(transfers))
+
+
+def _built_setup(facilities, factors, profile: str, gwp: str, strict: bool, rows: int | None
+                 ) -> Setup:
+    """The run's setup, told its row count (None: unknown)."""
+    setup = Setup.build(facilities, factors, profile, gwp, strict)
+    setup.expect_rows(rows)
+    return setup
 
 
 def _distributed_client():
@@ -721,6 +729,23 @@ def _tasks_at_once() -> int:
     pool = dask.config.get("pool", None)  # a thread pool of the user's own
     return (getattr(pool, "_max_workers", None) or dask.config.get("num_workers", None)
             or dask.system.CPU_COUNT)
+
+
+def _in_this_process() -> bool:
+    """Whether the scheduler ``dask.compute`` will use runs every task in this process: Dask's
+    threads (a thread pool of the user's own too), or one task at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+    from multiprocessing.pool import ThreadPool
+
+    import dask.local
+    import dask.threaded
+    from dask.base import get_scheduler
+
+    scheduler = get_scheduler() or dask.threaded.get
+    pool = dask.config.get("pool", None)
+    return scheduler is dask.local.get_sync or (
+        scheduler is dask.threaded.get
+        and (pool is None or isinstance(pool, (ThreadPoolExecutor, ThreadPool))))
 
 
 class _RunGraph:
@@ -806,10 +831,10 @@ class _RunGraph:
             return _Merger(setup), setup
         tasks, key, count = self.tasks, self.key, len(self.partitions)
         bits = (count - 1).bit_length() // 2
-        # On Dask's local schedulers the lanes share one merger, a merge at a time: one
-        # matrix stays in the CPU's cache, and none is left to combine (paired 0.97 on
-        # threads). On a cluster each lane's merger stays on its worker.
-        shared = None if self.setup else key("shared")
+        # On Dask's threads the lanes share one merger, a merge at a time: one matrix stays
+        # in the CPU's cache, and none is left to combine (paired 0.97). Elsewhere each
+        # lane's merger stays in its process (on a cluster, on its worker).
+        shared = key("shared") if _in_this_process() else None
         if shared:
             tasks[shared] = (_shared_merger, self.setup_ref)
         for i, partition in enumerate(self.partitions):

@@ -9,6 +9,7 @@ hashes must match the NumPy ones that find a copy again across partitions).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -436,6 +437,26 @@ def test_lanes_of_one_process_share_a_merger_a_merge_at_a_time(park, tmp_path, m
         got = account_dask(folder, facilities=park["facilities"]).by_facility()
     assert len(unlocked) == len(partitioned.parquet_partitions(folder)) > 3
     assert not any(unlocked) and len(mergers) == 1
+    expected = in_memory(park).by_facility()
+    np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
+                               rtol=1e-9)
+
+
+@pytest.mark.parametrize("pool", ["processes", "process pool"])
+def test_dask_processes_give_the_pandas_numbers(park, tmp_path, pool):
+    """Dask's process schedulers pickle every task's result: the lanes keep a merger each
+    (one shared by threads holds a lock, which does not travel)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    folder = write_row_groups(park["activities"], tmp_path / "activities.parquet",
+                              rows_per_group=400)
+    with contextlib.ExitStack() as stack:
+        config = ({"scheduler": "processes", "num_workers": 2} if pool == "processes" else
+                  {"scheduler": "threads", "pool": stack.enter_context(ProcessPoolExecutor(2))})
+        stack.enter_context(dask.config.set(config))
+        assert not partitioned._in_this_process()
+        with pytest.warns(carbon.FactorFallbackWarning):
+            got = account_dask(folder, facilities=park["facilities"]).by_facility()
     expected = in_memory(park).by_facility()
     np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)
