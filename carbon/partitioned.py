@@ -670,7 +670,6 @@ def account_dask(source, facilities=None, transfers=None, factors=None, profile:
     from_path = isinstance(source, (str, Path))
     parts = parquet_partitions(source) if from_path else []
     rows = sum(_row_group_rows(parts)) if from_path else None
-
     graph = _RunGraph(functools.partial(_built_setup, facilities, factors, profile, gwp, strict,
                                         rows))  # a partial: a process pool pickles it
     if from_path:
@@ -759,8 +758,8 @@ class _RunGraph:
     100 before the first merge), and on a cluster the partition runs beside the lane's merger
     (the largest thing it waits for): its cells never travel, only the lanes' mergers do, once,
     to be combined by the client. On a cluster the setup is on every worker before the first
-    task. On Dask's local schedulers the setup is the graph's first task, each lane's first
-    partition is read while it is built, and the lanes share one merger.
+    task. On Dask's local schedulers the setup is the graph's first task and each lane's first
+    partition is read while it is built; on its threads the lanes share one merger.
     """
 
     def __init__(self, build: Callable[[], Setup]) -> None:
@@ -859,8 +858,9 @@ class _RunGraph:
         # The lanes' mergers are combined here: on a cluster each comes straight from its
         # worker, where combining them on one worker first sent one to the other.
         merger = _combined(found[:len(lanes)])
+        # ranges in order: sorted, distinct
         merger.repeated = np.concatenate(found[len(lanes):len(lanes) + len(ranges)])
-        return merger, self.setup or found[-1]  # ranges in order: sorted, distinct
+        return merger, self.setup or found[-1]
 
 
 def _compute(dask, wanted: list, partition_keys: set, progress: bool | None) -> list:
