@@ -460,3 +460,31 @@ def test_dask_processes_give_the_pandas_numbers(park, tmp_path, pool):
     expected = in_memory(park).by_facility()
     np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(),
                                rtol=1e-9)
+
+
+def test_the_first_partitions_are_read_while_the_setup_is_built(park, tmp_path):
+    """On Dask's threads the run's setup is a task, and each lane's first partition is read by
+    a task that does not wait for it."""
+    from dask.callbacks import Callback
+
+    folder = write_row_groups(park["activities"], tmp_path / "activities.parquet",
+                              rows_per_group=400)
+    events: list[tuple[str, str]] = []
+
+    class Record(Callback):
+        def _pretask(self, key, dsk, state) -> None:
+            events.append(("start", _kind(key)))
+
+        def _posttask(self, key, result, dsk, state, worker_id) -> None:
+            events.append(("end", _kind(key)))
+
+    with dask.config.set(scheduler="threads", num_workers=2), Record(), \
+            pytest.warns(carbon.FactorFallbackWarning):
+        account_dask(folder, facilities=park["facilities"])
+    assert [kind for when, kind in events if when == "start"].count("read") == 2
+    assert events.index(("start", "read")) < events.index(("end", "setup"))
+
+
+def _kind(key) -> str:
+    """The kind of one of a run's tasks (``parkcarbon-<kind>-<run>``)."""
+    return (key[0] if isinstance(key, tuple) else key).split("-")[1]
