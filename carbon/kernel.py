@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 
 from . import compiled
 from .factors import Library
-from .io import Table
+from .io import Table, _is_text
 from .resolve import GREEN_INSTRUMENTS
 from .schema import (
     ACTIVITY_COLUMNS,
@@ -156,7 +156,7 @@ def _arrow_text(values: pd.Index) -> pa.Array | None:
         return None
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    return text if pa.types.is_string(text.type) or pa.types.is_large_string(text.type) else None
+    return text if _is_text(text.type) else None
 
 
 def _as_written(text: pa.Array) -> bool:
