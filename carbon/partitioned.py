@@ -810,8 +810,10 @@ class _RunGraph:
         graphs = []  # of the partitions that stay keys of the graph
         for part in parts:
             node = _standalone_task(part.dask, part.key)
-            if node is not None:
-                self.add(_Made(node))
+            if node is not None:  # a Dask with task specs: its Parquet reader is known
+                from .dask_parquet import converted_by_arrow_frame
+
+                self.add(_Made(converted_by_arrow_frame(node)))
             else:
                 graphs.append(part.dask)
                 self.add(part.key, made_here=False)

@@ -138,6 +138,43 @@ def test_a_partition_read_by_a_task_of_its_own_is_read_in_its_lane(park, tmp_pat
     assert all(k.startswith("parkcarbon-") for k in ran)
 
 
+def test_read_parquet_partitions_are_made_by_our_conversion_to_dasks_frames(park, tmp_path):
+    """A ``dd.read_parquet`` partition is converted from Arrow by :func:`carbon.io.arrow_frame`
+    (Dask's conversion makes each dictionary's categories again) into the values Dask's own
+    conversion makes (a text column's missing value may be NaN where Dask's is NA); any
+    other partition's task is left as it is."""
+    from carbon.dask_parquet import ArrowFrames, converted_by_arrow_frame
+
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
+    frame = dd.read_parquet(folder, split_row_groups=True)
+    for part in frame.to_delayed():
+        node = partitioned._standalone_task(part.dask, part.key)
+        converted = converted_by_arrow_frame(node)
+        assert converted.func.engine is ArrowFrames and node.func.engine is not ArrowFrames
+        pd.testing.assert_frame_equal(converted({}), node({}), check_dtype=False)
+    other = dd.from_pandas(park["activities"], npartitions=2).to_delayed()[0]
+    node = partitioned._standalone_task(other.dask, other.key)
+    assert converted_by_arrow_frame(node) is node
+
+
+def test_read_parquet_with_filters_and_columns_gives_the_pandas_numbers(park, tmp_path):
+    """What ``dd.read_parquet`` selects (rows by filters, columns, around the file's own
+    index) is still Dask's to read: only the conversion is ours."""
+    activities = park["activities"].assign(note="kept out")
+    folder = tmp_path / "activities"
+    folder.mkdir()
+    indexed = activities.astype({"facility": "category"}).set_index(
+        pd.Index(np.arange(len(activities)) * 3, name="record"))  # stored as a column
+    indexed.to_parquet(folder / "part-0.parquet", row_group_size=300)
+    frame = dd.read_parquet(folder, split_row_groups=True, filters=[("year", "!=", "2021")],
+                            columns=list(park["activities"].columns))
+    kept = park["activities"][park["activities"]["year"] != "2021"]
+    assert 0 < len(kept) < len(park["activities"])
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = account_dask(frame, facilities=park["facilities"]).summary()
+    assert close(got, in_memory(park, kept, transfers=False).summary())
+
+
 def test_partitioned_inventory_has_no_ledger_and_says_why(park, tmp_path):
     path = write_row_groups(park["activities"], tmp_path / "activities.parquet")
     with pytest.warns(carbon.FactorFallbackWarning):
