@@ -14,6 +14,7 @@ Dask each range of hashes is a task of its own, so no worker holds them all.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -251,6 +252,7 @@ class _Merger:
         self.failed: list[int] = []
         self.fallbacks: set = set()
         self.lock: threading.Lock | None = None  # each merge's, when lanes share the merger
+        self.waiting: collections.deque[Partial] = collections.deque()  # for the lock's holder
 
     def __getstate__(self) -> dict:  # a merger that travels is no longer shared
         return {**self.__dict__, "lock": None}
@@ -932,12 +934,24 @@ def _merge(merger: _Merger | None, part: Partial, setup: Setup, after=None) -> _
     share one; ``after``: the task this one waits for)."""
     if merger is None:
         merger = _Merger(setup)
-    with merger.lock or contextlib.nullcontext():
+    if merger.lock is None:
         return merger.add(part)
+    # Lanes sharing the merger never wait for each other's merge: whoever holds the lock
+    # adds every part waiting, and looks again once it lets go (a part put there while it
+    # was letting go is then its to add; every part is added before the last task ends).
+    merger.waiting.append(part)
+    while merger.waiting and merger.lock.acquire(blocking=False):
+        try:
+            while merger.waiting:
+                merger.add(merger.waiting.popleft())
+        finally:
+            merger.lock.release()
+    return merger
 
 
 def _shared_merger(setup: Setup) -> _Merger:
-    """One merger for the lanes of one process, which take turns (its lock)."""
+    """One merger for the lanes of one process: one merge at a time, under its lock, and no
+    lane waits for it (see :func:`_merge`)."""
     merger = _Merger(setup)
     merger.lock = threading.Lock()
     return merger

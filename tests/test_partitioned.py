@@ -479,6 +479,33 @@ def test_lanes_of_one_process_share_a_merger_a_merge_at_a_time(park, tmp_path, m
                                rtol=1e-9)
 
 
+def test_a_lane_never_waits_for_another_lanes_merge(park, monkeypatch):
+    """A merge that finds the shared merger busy leaves its part to the merge holding the
+    lock, which adds it before it ends: the lane goes on to its next partition."""
+    import threading
+
+    setup = accounting.Setup.build(park["facilities"], None, "cn", "AR5", True)
+    merger = partitioned._shared_merger(setup)
+    added, adding, go_on = [], threading.Event(), threading.Event()
+
+    def slow_add(merger, part):
+        added.append(part)
+        if part == "first":
+            adding.set()
+            go_on.wait(5)
+        return merger
+
+    monkeypatch.setattr(partitioned._Merger, "add", slow_add)
+    first = threading.Thread(target=partitioned._merge, args=(merger, "first", setup))
+    first.start()
+    assert adding.wait(5)
+    assert partitioned._merge(merger, "second", setup) is merger  # at once
+    assert added == ["first"]
+    go_on.set()
+    first.join(5)
+    assert added == ["first", "second"] and not merger.waiting and not merger.lock.locked()
+
+
 @pytest.mark.parametrize("pool", ["processes", "process pool"])
 def test_dask_processes_give_the_pandas_numbers(park, tmp_path, pool):
     """Dask's process schedulers pickle every task's result: the lanes keep a merger each
