@@ -261,6 +261,16 @@ class _Merger:
     def rows(self) -> int:
         return sum(self.sizes.values())
 
+    def __sizeof__(self) -> int:
+        """With its arrays' bytes: Dask weighs a task's result by ``sys.getsizeof``, which
+        took a lane's 15 MB merger for a few dozen bytes, and a cluster's scheduler sent it to
+        another worker (40-50 ms) whenever that one was free first."""
+        sums = self.sums
+        arrays = [sums.matrix, sums.keys, sums.sums, self.used, self.repeated,
+                  *(array for pair in (*sums.buffer, *sums.zero) for array in pair),
+                  *([self._store] if self._store is not None else self.runs)]
+        return object.__sizeof__(self) + sum(a.nbytes for a in arrays if a is not None)
+
     @property
     def partitions(self) -> int:
         return len(self.sizes)
@@ -755,15 +765,16 @@ class _RunGraph:
     """One run's Dask graph, written as a dict of tasks (``dask.delayed`` took 20 ms to build
     it for ten partitions, while nothing else ran).
 
-    Partitions are merged in ``lanes``, as many as the tasks the scheduler runs at once:
-    partition ``i`` joins the merger of lane ``i % lanes`` and waits for that merger's last
-    merge before it starts. So a lane holds one partition's result at a time, however many
-    partitions there are (left to itself, Dask's ordering ran every partition of a graph of
-    100 before the first merge), and on a cluster the partition runs beside the lane's merger
-    (the largest thing it waits for): its cells never travel, only the lanes' mergers do, once,
-    to be combined by the client. On a cluster the setup is on every worker before the first
-    task. On Dask's local schedulers the setup is the graph's first task and each lane's first
-    partition is read while it is built; on its threads the lanes share one merger.
+    Partitions are merged in ``lanes``, as many as the tasks the scheduler runs at once: one
+    task accounts partition ``i``, adds it into the merger of lane ``i % lanes`` (the lane's
+    last task hands it over) and cuts its hashes. So a lane holds one partition's cells at a
+    time, however many partitions there are (left to itself, Dask's ordering ran every
+    partition of a graph of 100 before the first merge), a partition's cells never leave its
+    task, and on a cluster the task runs beside the lane's merger (Dask knows its size): only
+    the lanes' mergers travel, once, to be combined by the client. On a cluster the setup is
+    on every worker before the first task. On Dask's local schedulers the setup is the graph's
+    first task and each lane's first partition is read while it is built; on its threads the
+    lanes share one merger.
     """
 
     def __init__(self, build: Callable[[], Setup]) -> None:
@@ -772,7 +783,7 @@ class _RunGraph:
         self.lanes = _tasks_at_once()
         self.build = build
         self.tasks: dict = {}
-        self.partitions: list = []  # the keys of the (Partial, hashes) pairs, in order
+        self.partitions: list = []  # what each partition task reads (see add), in order
         client = _distributed_client()
         self.setup: Setup | None = None  # built here, or by the graph's first task
         if client is None:  # a task: the first partitions are read while it runs
@@ -787,22 +798,15 @@ class _RunGraph:
         name = f"parkcarbon-{name}-{self.run}"
         return (name, *index) if index else name
 
-    def _lane_before(self, i: int):
-        """The merger partition ``i`` joins (None for a lane's first)."""
-        return self.key("merger", i - self.lanes) if i >= self.lanes else None
-
     def add(self, part, made_here: bool = True) -> None:
-        """Partition ``i``: ``part`` (what :func:`_table` takes, or the key of a DataFrame
-        partition when not ``made_here``) accounted with the setup after the merger it waits
-        for. A lane's first partition, made here, is read by a task of its own while the
-        setup is built."""
+        """The next partition: ``part``, what :func:`_table` takes, or the key of a DataFrame
+        partition when not ``made_here``. A lane's first partition, made here, is read by a
+        task of its own while the setup is built."""
         i = len(self.partitions)
         if made_here and self.setup is None and i < self.lanes:
             self.tasks[self.key("read", i)] = (_table, part)
             part = self.key("read", i)
-        self.tasks[self.key("partition", i)] = (_partition_task, i, part, self.setup_ref,
-                                                self._lane_before(i))
-        self.partitions.append(self.key("partition", i))
+        self.partitions.append(part)
 
     def add_frame_partitions(self, parts: list) -> None:
         """A DataFrame's partitions (``to_delayed``). One made by a task of its own that needs
@@ -842,25 +846,24 @@ class _RunGraph:
         shared = key("shared") if _in_this_process() else None
         if shared:
             tasks[shared] = (_shared_merger, self.setup_ref)
-        for i, partition in enumerate(self.partitions):
-            # The pair is split by tasks of its own: the hashes need not travel to the merge.
-            tasks[key("cells", i)] = (getitem, partition, 0)
-            tasks[key("hashes", i)] = (getitem, partition, 1)
-            # The merge waits for the cut too: until both halves are taken, the partition's
-            # whole result is held (Dask's ordering left every cut to the end: 12 B a row).
-            tasks[key("merger", i)] = (_merge, self._lane_before(i) or shared, key("cells", i),
-                                       self.setup_ref, key("cut", i))
-            tasks[key("cut", i)] = (_cut, key("hashes", i), bits)
-            for r in range(1 << bits):
-                tasks[key("piece", i, r)] = (getitem, key("cut", i), r)
+        for i, part in enumerate(self.partitions):
+            # Accounted, merged and cut in one task: one trip through the scheduler a
+            # partition, where four (a task each) left a cluster's lane idle 20-28 ms.
+            merger = (getitem, key("partition", i - self.lanes), 0) if i >= self.lanes \
+                else shared
+            tasks[key("partition", i)] = (_partition_task, i, part, self.setup_ref, merger, bits)
+            for r in range(1 << bits):  # tasks of their own: a range fetches only its piece
+                tasks[key("piece", i, r)] = (getitem, (getitem, key("partition", i), 1), r)
         lanes = [key("merger", i) for i in range(max(count - self.lanes, 0), count)]
+        for lane in lanes:
+            tasks[lane] = (getitem, key("partition", lane[1]), 0)
         ranges = [key("repeated", r) for r in range(1 << bits)]
         for r, range_key in enumerate(ranges):
             tasks[range_key] = (_range_repeats, [key("piece", i, r) for i in range(count)],
                                 self.setup_ref, bits)
         wanted = [*lanes, *ranges, *([] if self.setup else [self.setup_ref])]
-        found = _compute(dask, [Delayed(k, tasks) for k in wanted], set(self.partitions),
-                         progress)
+        found = _compute(dask, [Delayed(k, tasks) for k in wanted],
+                         {key("partition", i) for i in range(count)}, progress)
         # The lanes' mergers are combined here: on a cluster each comes straight from its
         # worker, where combining them on one worker first sent one to the other.
         merger = _combined(found[:len(lanes)])
@@ -931,9 +934,9 @@ def local_cluster(workers: int):
         return LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
 
 
-def _merge(merger: _Merger | None, part: Partial, setup: Setup, after=None) -> _Merger:
+def _merge(merger: _Merger | None, part: Partial, setup: Setup) -> _Merger:
     """The merger with ``part`` added (a lane's first partition makes it, unless the lanes
-    share one; ``after``: the task this one waits for)."""
+    share one)."""
     if merger is None:
         merger = _Merger(setup)
     if merger.lock is None:
@@ -1018,14 +1021,17 @@ def _table(part: pd.DataFrame | Table | _Made | _RowGroup) -> Table:
     return part if isinstance(part, Table) else Table(part.reset_index(drop=True), _LABEL)
 
 
-def _partition_task(index: int, part, setup: Setup, after=None) -> tuple[Partial, np.ndarray]:
-    """A partition's cells and its sorted row hashes, which go their separate ways
-    (``part``: what :func:`_table` takes; ``after``: the merger this task waits for, see
-    :class:`_RunGraph`)."""
-    # No warnings here: fallbacks travel back in the Partial and the client warns once
+def _partition_task(index: int, part, setup: Setup, merger: _Merger | None, bits: int
+                    ) -> tuple[_Merger, list[np.ndarray]]:
+    """Partition ``index`` (``part``: what :func:`_table` takes) added into its lane's
+    ``merger`` (None: a lane's first makes one), and its sorted row hashes cut into 2^bits
+    ranges of values (see :class:`_RunGraph`)."""
+    # No warnings here: fallbacks travel back in the merger and the client warns once
     # (warnings.catch_warnings is process-global, so it must not be used in worker threads).
     # The duplicate check runs in this thread: Dask's other threads keep the cores busy.
-    return _split_hashes(account_partition(index, _table(part), setup, background=False))
+    partial, hashes = _split_hashes(account_partition(index, _table(part), setup,
+                                                      background=False))
+    return _merge(merger, partial, setup), _cut(hashes, bits)
 
 
 def _range_repeats(pieces: list[np.ndarray], setup: Setup, bits: int) -> np.ndarray:

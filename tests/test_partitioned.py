@@ -332,23 +332,33 @@ def test_dask_progress_counts_partitions_on_stderr(park, tmp_path, monkeypatch, 
 
 @pytest.mark.parametrize("scheduler", ["sync", "threads"])
 @pytest.mark.parametrize("source", ["folder", "dataframe"])
-def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler, source):
-    """However many partitions, at most one result per lane (as many lanes as tasks run at
-    once) is held: Dask's own ordering ran every partition of a graph of 100 before the first
-    merge, and later left every partition's hashes to be taken at the end, so each whole
-    result was held to the end."""
+def test_partitions_run_in_lanes_and_leave_no_cells_behind(park, tmp_path, scheduler, source):
+    """However many partitions, each lane (as many as tasks run at once) accounts one at a
+    time, after its last (Dask's own ordering ran every partition of a graph of 100 before
+    the first merge), and a partition's task ends with its cells merged: what it leaves is
+    its lane's merger and its hashes, cut for the ranges."""
     from dask.callbacks import Callback
 
     frame = pd.concat([park["activities"].assign(quantity=lambda f, k=k: pd.to_numeric(
         f["quantity"]) * k) for k in (1, 2, 3, 4)], ignore_index=True)  # no row repeats
     data = (write_row_groups(frame, tmp_path / "activities.parquet", rows_per_group=500)
             if source == "folder" else dd.from_pandas(frame, npartitions=25, sort=False))
-    done: list[tuple[str, int]] = []
+    events: list[tuple[str, int]] = []
+    merged: list[bool] = []
+    mergers: set = set()
 
     class Record(Callback):
+        def _pretask(self, key, dsk, state) -> None:
+            if isinstance(key, tuple) and _kind(key) == "partition":
+                events.append(("start", key[1]))
+
         def _posttask(self, key, result, dsk, state, worker_id) -> None:
-            if isinstance(key, tuple) and len(key) == 2:
-                done.append((key[0].split("-")[1], key[1]))
+            if isinstance(key, tuple) and _kind(key) == "partition":
+                events.append(("end", key[1]))
+                merger, pieces = result  # no Partial: its cells were merged, or (threads)
+                mergers.add(merger)      # wait in the shared merger for the lock's holder
+                merged.append(isinstance(merger, partitioned._Merger)
+                              and all(isinstance(p, np.ndarray) for p in pieces))
 
     with dask.config.set(scheduler=scheduler), Record(), \
             pytest.warns(carbon.FactorFallbackWarning):
@@ -356,16 +366,27 @@ def test_partitions_wait_for_the_merge_of_earlier_ones(park, tmp_path, scheduler
     with pytest.warns(carbon.FactorFallbackWarning):
         assert close(got, carbon.account(frame, facilities=park["facilities"]).summary())
     lanes = 1 if scheduler == "sync" else dask.system.CPU_COUNT
-    held, most, taken = 0, 0, {}  # results held; partition: its halves taken
-    for kind, i in done:
-        if kind == "partition":
-            held += 1
-        elif kind in ("merger", "hashes"):  # the cells merged; the hashes cut
-            taken[i] = taken.get(i, 0) + 1
-            held -= taken[i] == 2
-        most = max(most, held)
-    assert [k for k, _ in done].count("partition") == len(taken) == 25
-    assert held == 0 and most <= lanes
+    ended: set[int] = set()
+    for what, i in events:
+        if what == "start":
+            assert i < lanes or i - lanes in ended  # after its lane's last
+        else:
+            ended.add(i)
+    assert len(ended) == len(merged) == 25 and all(merged)
+    assert sum(len(m.sizes) for m in mergers) == 25 and not any(m.waiting for m in mergers)
+
+
+def test_dask_knows_what_a_merger_weighs(park):
+    """Dask weighs a task's result by ``sys.getsizeof``: a merger counts its arrays, or a
+    cluster's scheduler takes it for a few dozen bytes and sends it to whichever worker is
+    free first, away from its lane's next partition."""
+    from dask.sizeof import sizeof
+
+    setup = accounting.Setup.build(park["facilities"], None, "cn", "AR5", True)
+    partial = partitioned.account_partition(0, partitioned._table(park["activities"]), setup)
+    merger = partitioned._Merger(setup).add(partial)
+    arrays = merger.sums.matrix.nbytes + merger.used.nbytes + partial.hashes.nbytes
+    assert sizeof(merger) == sys.getsizeof(merger) > arrays > 10_000
 
 
 def test_lanes_follow_the_scheduler():
