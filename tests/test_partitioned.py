@@ -396,7 +396,8 @@ def test_a_merger_travels_without_the_run_setup(park):
     import pickle
 
     setup = accounting.Setup.build(park["facilities"], None, "cn", "AR5", True)
-    halves = np.array_split(park["activities"], 2)
+    middle = len(park["activities"]) // 2
+    halves = [park["activities"].iloc[:middle], park["activities"].iloc[middle:]]
     parts = [partitioned.account_partition(i, partitioned._table(half), setup)
              for i, half in enumerate(halves)]
     home = partitioned._merge(partitioned._merge(None, parts[0], setup), parts[1], setup)
