@@ -47,7 +47,7 @@ _LOCAL_COLUMNS = [*_LOCAL_KEY, "dimension", "to_canonical"]
 
 @dataclass
 class Partial:
-    """What one partition leaves behind. Picklable: it travels between Dask workers."""
+    """What one partition leaves behind, for the merge (within the partition's task on Dask)."""
 
     index: int
     rows: int
@@ -260,16 +260,6 @@ class _Merger:
         # lanes' mergers), and is no longer shared (its lock).
         return {**self.__dict__, "lock": None, "regions": None, "lib": None, "_last_ids": None}
 
-    def attach(self, setup: Setup) -> _Merger:
-        """This merger, with the setup's tables it left behind if it travelled."""
-        if self.regions is None:
-            self.regions, self.lib = setup.regions, setup.lib
-        return self
-
-    @property
-    def rows(self) -> int:
-        return sum(self.sizes.values())
-
     def __sizeof__(self) -> int:
         """With its arrays' bytes: Dask weighs a task's result by ``sys.getsizeof``, which
         took a lane's 15 MB merger for a few dozen bytes, and a cluster's scheduler sent it to
@@ -279,6 +269,16 @@ class _Merger:
                   *(array for pair in (*sums.buffer, *sums.zero) for array in pair),
                   *([self._store] if self._store is not None else self.runs)]
         return object.__sizeof__(self) + sum(a.nbytes for a in arrays if a is not None)
+
+    def attach(self, setup: Setup) -> _Merger:
+        """This merger, with the setup's tables it left behind if it travelled."""
+        if self.regions is None:
+            self.regions, self.lib = setup.regions, setup.lib
+        return self
+
+    @property
+    def rows(self) -> int:
+        return sum(self.sizes.values())
 
     @property
     def partitions(self) -> int:
