@@ -827,10 +827,8 @@ class _RunGraph:
         graphs = []  # of the partitions that stay keys of the graph
         for part in parts:
             node = _standalone_task(part.dask, part.key)
-            if node is not None:  # a Dask with task specs: its Parquet reader is known
-                from .dask_parquet import converted_by_arrow_frame
-
-                self.add(_Made(converted_by_arrow_frame(node)))
+            if node is not None:
+                self.add(_Made(_converted_by_arrow_frame(node)))
             else:
                 graphs.append(part.dask)
                 self.add(part.key, made_here=False)
@@ -997,6 +995,16 @@ def _standalone_task(graph, key):
         return None
     node = graph[key]
     return node if isinstance(node, Task) and not node.dependencies else None
+
+
+def _converted_by_arrow_frame(node):
+    """``node``, with ``dd.read_parquet``'s conversion replaced by ours where Dask's reader is
+    the one :mod:`carbon.dask_parquet` knows."""
+    try:
+        from .dask_parquet import converted_by_arrow_frame
+    except ImportError:  # a Dask whose Parquet reader moved: its own conversion stays
+        return node
+    return converted_by_arrow_frame(node)
 
 
 @dataclass(frozen=True)
