@@ -157,6 +157,21 @@ def test_read_parquet_partitions_are_made_by_our_conversion_to_dasks_frames(park
     assert converted_by_arrow_frame(node) is node
 
 
+def test_a_dask_whose_parquet_reader_moved_keeps_its_own_conversion(park, tmp_path,
+                                                                    monkeypatch):
+    """Where ``carbon.dask_parquet`` cannot import Dask's reader, partitions keep Dask's own
+    conversion and the run its numbers."""
+    monkeypatch.setitem(sys.modules, "carbon.dask_parquet", None)  # import raises ImportError
+    folder = parquet_folder(park["activities"], tmp_path / "activities")
+    frame = dd.read_parquet(folder, split_row_groups=True)
+    part = frame.to_delayed()[0]
+    node = partitioned._standalone_task(part.dask, part.key)
+    assert partitioned._converted_by_arrow_frame(node) is node
+    with pytest.warns(carbon.FactorFallbackWarning):
+        got = account_dask(frame, facilities=park["facilities"]).summary()
+    assert close(got, in_memory(park, transfers=False).summary())
+
+
 def test_read_parquet_with_filters_and_columns_gives_the_pandas_numbers(park, tmp_path):
     """What ``dd.read_parquet`` selects (rows by filters, columns, around the file's own
     index) is still Dask's to read: only the conversion is ours."""
