@@ -445,7 +445,8 @@ def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
     ``--engine dask --workers 2`` starts them: glibc's adaptive mmap threshold left on, one
     BLAS thread each. A DataFrame, a ``dd.read_parquet`` one (its row groups read inside the
     tasks that account them), and a Parquet folder the workers read. The run's setup is on
-    every worker before the first task, or the scheduler keeps all tasks beside one."""
+    every worker before the first task, or the scheduler keeps all tasks beside one. Bad rows
+    in one partition give the pandas error, or the pandas rows rejected."""
     distributed = pytest.importorskip("dask.distributed")
     folder = parquet_folder(park["activities"], tmp_path / "activities")
     expected = in_memory(park).by_facility()
@@ -472,6 +473,20 @@ def test_local_cluster_gives_the_pandas_numbers(park, tmp_path, capsys):
             graph = partitioned._RunGraph(
                 lambda: accounting.Setup.build(None, None, "cn", "AR5", True))
         assert len(client.who_has(graph.setup_ref)[graph.setup_ref.key]) == 2
+        # Bad rows in one partition: the pandas error, or in lenient mode the pandas rows
+        # rejected, from mergers that travelled from the workers without the run's setup.
+        bad = spoil(park["activities"], [10, 2500])
+        with pytest.raises(InvalidQuantityError) as on_cluster:
+            carbon.account(dd.from_pandas(bad, npartitions=4), facilities=park["facilities"])
+        with pytest.warns(carbon.FactorFallbackWarning):
+            lenient = carbon.account(dd.from_pandas(bad, npartitions=4),
+                                     facilities=park["facilities"], strict=False)
+    with pytest.raises(InvalidQuantityError) as on_pandas:
+        carbon.account(bad, facilities=park["facilities"])
+    assert str(on_cluster.value) == str(on_pandas.value)
+    expected_lenient = in_memory(park, bad, strict=False, transfers=False)
+    assert list(lenient.rejected["row"]) == list(expected_lenient.rejected["row"]) == [12, 2502]
+    assert close(lenient.summary(), expected_lenient.summary())
     for table in (got, read_there, read_in_lanes):
         np.testing.assert_allclose(table.loc[expected.index].to_numpy(), expected.to_numpy(),
                                    rtol=1e-9)
