@@ -4,10 +4,10 @@ Each partition goes through the same kernel as an in-memory table (:func:`accoun
 a partition leaves behind: its cells under its own dictionary codes (quantity per facility and
 local combination when summing shrinks them, else its good rows themselves), the combinations
 it resolved, its rejected rows, and its rows' 64-bit hashes, sorted. The merge maps the codes
-to the run's (facility ids through one dict built per run, combinations through a dict) and
-adds the cells into one facility x combination matrix. The hashes, compared range of values by
-range of values, find rows met in more than one partition; only then are the partitions
-holding one read again and compared exactly.
+to the run's (facility ids through Arrow's lookup in the facility table, combinations through
+a dict) and adds the cells into one facility x combination matrix. The hashes, compared range
+of values by range of values, find rows met in more than one partition; only then are the
+partitions holding one read again and compared exactly.
 Streaming keeps the hashes (8 bytes a row) and the matrix, whatever the number of rows; on
 Dask each range of hashes is a task of its own, so no worker holds them all.
 """
@@ -356,7 +356,7 @@ class _Merger:
         return pd.concat(found, ignore_index=True)
 
     def facility_codes(self, ids: np.ndarray) -> np.ndarray:
-        """The run's code of each facility id (one dict lookup per distinct id, and none
+        """The run's code of each facility id (one Arrow lookup per distinct id, and none
         when a partition has the dictionary of the one before)."""
         last = self._last_ids
         if last is not None and (last[0] is ids or (len(last[0]) == len(ids)
